@@ -1,0 +1,223 @@
+/**
+ * The only importer of commander: flags, help text and lazy dispatch. Each command
+ * module (and everything heavy it needs) is imported only when that command runs,
+ * so `rag --help` and `rag --version` start as fast as node itself.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { createContext, DEFAULTS, type Context, type GlobalOptions } from './context.js';
+import type { Io } from './io.js';
+
+export const VERSION = '0.1.0';
+
+function positiveInt(name: string, max = 1_000_000) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1 || n > max) {
+      throw new InvalidArgumentError(`${name} must be a whole number from 1 to ${max}.`);
+    }
+    return n;
+  };
+}
+
+function nonNegativeInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`${name} must be a whole number.`);
+    return n;
+  };
+}
+
+function numberIn(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${name} must be a number from ${min} to ${max}.`);
+    }
+    return n;
+  };
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** What a command needs from the program: its context, built once from the global flags. */
+export type ContextFactory = () => Context;
+
+export interface ProgramHooks {
+  io: Io;
+  signal: AbortSignal;
+  pid: number;
+  /** Receives the command's exit status when it sets one (e.g. ask's found/not found stays 0). */
+  setJson: (isJson: boolean) => void;
+}
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0    success
+  1    unexpected internal error (rerun with --verbose and report it)
+  2    usage or bad input (unknown option, missing path, empty question)
+  3    Ollama unreachable
+  4    model missing or of the wrong kind
+  5    index missing, empty, locked or mismatched
+  130  interrupted (Ctrl-C)`;
+
+export function buildProgram(hooks: ProgramHooks): Command {
+  const { io } = hooks;
+  const program = new Command();
+  const context: ContextFactory = () => createContext(program.opts<GlobalOptions>(), io, hooks.signal, hooks.pid);
+
+  program
+    .name('rag')
+    .description('Ask questions of your own documents, locally: index files with an Ollama embedding model,\nthen get answers from a local chat model with the sources they rest on.')
+    .version(VERSION, '-V, --version', 'print the version and exit')
+    .helpOption('-h, --help', 'show help for a command')
+    .option('--db <dir>', 'index folder (default: nearest .rag/ up from here; env RAG_DB)')
+    .option('--host <url>', 'Ollama server (default: env OLLAMA_HOST, else http://127.0.0.1:11434)')
+    .option('-q, --quiet', 'print only the result: no progress, no summary line')
+    .option('-v, --verbose', 'more detail on stderr: skipped files, timings, stack traces on errors')
+    .option('--no-color', 'never colour the output (also: NO_COLOR=1)')
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: (s, write) => write(`rag: ${s.replace(/^error: /, '').trimEnd()}\n`),
+    })
+    .exitOverride()
+    .addHelpText('after', `
+Examples:
+  $ rag index ./docs                      index a folder (creates .rag/ here)
+  $ rag ask "how do I rotate the API keys?"
+  $ rag search --json "rotate keys" | jq '.results[0].path'
+  $ rag status
+${EXIT_CODES_HELP}
+
+Environment: OLLAMA_HOST, RAG_DB, RAG_EMBED_MODEL, RAG_MODEL, NO_COLOR, DEBUG.
+Settings come from flags, then environment, then <index>/config.json, then defaults.`);
+
+  program
+    .command('index')
+    .summary('add or update files in the index')
+    .description(`Add or update files in the index (default: the current folder).
+
+Walks the given folders and files, honouring .gitignore and .ragignore, splits text files
+into passages by headings, paragraphs and code blocks, and embeds them with an Ollama
+embedding model. Re-running is cheap: unchanged files are skipped without being read,
+only passages whose text changed are re-embedded, and removed files are dropped.
+The index lives in .rag/ (see --db); its embedding model and chunk settings are fixed
+when it is created: change them with --rebuild.`)
+    .argument('[paths...]', 'folders or files to index', [])
+    .option('--embed-model <name>', `embedding model (env RAG_EMBED_MODEL; default: the index's, else ${DEFAULTS.embedModel})`)
+    .option('--chunk-size <chars>', `target passage size in characters (default ${DEFAULTS.chunkSize})`, positiveInt('--chunk-size', 100_000))
+    .option('--chunk-overlap <chars>', `characters repeated between consecutive passages (default ${DEFAULTS.chunkOverlap})`, nonNegativeInt('--chunk-overlap'))
+    .option('--include <glob>', "only index matching files, e.g. '*.md' or 'docs/**' (repeatable)", collect)
+    .option('--exclude <glob>', "skip matching files or folders, e.g. 'drafts/**' (repeatable)", collect)
+    .option('--no-gitignore', 'do not honour .gitignore files (.ragignore still applies)')
+    .option('--max-file-size <MB>', `skip files larger than this (default ${DEFAULTS.maxFileSizeMb})`, numberIn('--max-file-size', 0.001, 1024))
+    .option('--rebuild', 'build a fresh index, replacing the old one only once the new one is complete')
+    .option('--dry-run', 'show what would be added, updated, removed and skipped; change nothing')
+    .option('--pull', 'pull the embedding model first if it is not installed')
+    .option('--batch-size <n>', `passages per embedding request (default ${DEFAULTS.embedBatchSize})`, positiveInt('--batch-size', 1024))
+    .option('--concurrency <n>', `embedding requests in flight (default ${DEFAULTS.embedConcurrency})`, positiveInt('--concurrency', 64))
+    .option('--json', 'print the summary as one JSON object on stdout')
+    .addHelpText('after', `
+Examples:
+  $ rag index                              index the current folder
+  $ rag index docs README.md --exclude 'docs/archive/**'
+  $ rag index --dry-run                    what would change?
+  $ rag index --rebuild --embed-model mxbai-embed-large`)
+    .action(async (paths: string[], opts: Record<string, unknown>) => {
+      hooks.setJson(Boolean(opts.json));
+      const { indexCommand } = await import('./commands/index.js');
+      await indexCommand({
+        paths,
+        embedModel: opts.embedModel as string | undefined,
+        chunkSize: opts.chunkSize as number | undefined,
+        chunkOverlap: opts.chunkOverlap as number | undefined,
+        include: (opts.include as string[] | undefined) ?? [],
+        exclude: (opts.exclude as string[] | undefined) ?? [],
+        gitignore: opts.gitignore !== false,
+        maxFileSizeMb: opts.maxFileSize as number | undefined,
+        rebuild: Boolean(opts.rebuild),
+        dryRun: Boolean(opts.dryRun),
+        pull: Boolean(opts.pull),
+        batchSize: opts.batchSize as number | undefined,
+        concurrency: opts.concurrency as number | undefined,
+        json: Boolean(opts.json),
+      }, context());
+    });
+
+  program
+    .command('ask')
+    .summary('answer a question from the indexed documents, with sources')
+    .description(`Answer a question from the indexed documents, citing the passages it rests on.
+
+Retrieves the most relevant passages (vector and full-text search, fused), packs them
+into the chat model's context, streams the answer to stdout, then lists the sources
+cited as [n] path:lines · heading. When the documents do not contain the answer, rag
+says so and lists no sources.`)
+    .argument('<question...>', 'the question (quotes optional)')
+    .option('-m, --model <name>', `chat model (env RAG_MODEL; default ${DEFAULTS.model})`)
+    .option('-k, --top-k <n>', `passages to give the model (default ${DEFAULTS.topK})`, positiveInt('--top-k', 100))
+    .option('--no-stream', 'print the answer only when it is complete')
+    .option('--temperature <t>', 'sampling temperature; 0 is the most deterministic (default 0)', numberIn('--temperature', 0, 2))
+    .option('--seed <n>', 'random seed, for repeatable answers', nonNegativeInt('--seed'))
+    .option('--num-ctx <tokens>', 'context window to request from Ollama (default: sized to the prompt)', positiveInt('--num-ctx', 1_048_576))
+    .addOption(new Option('--sources <which>', 'which sources to list').choices(['cited', 'all', 'none']).default('cited'))
+    .option('--pull', 'pull the chat model first if it is not installed')
+    .option('--json', 'print question, answer, citations and sources as one JSON object')
+    .addHelpText('after', `
+Examples:
+  $ rag ask how do I change the embedding model
+  $ rag ask -k 10 --sources all "what does exit code 5 mean?"
+  $ rag ask --json --seed 1 "what is the default chunk size?" | jq -r .answer`)
+    .action(async (words: string[], opts: Record<string, unknown>) => {
+      hooks.setJson(Boolean(opts.json));
+      const { askCommand } = await import('./commands/ask.js');
+      await askCommand({
+        question: words.join(' '),
+        model: opts.model as string | undefined,
+        topK: opts.topK as number | undefined,
+        stream: opts.stream !== false,
+        temperature: (opts.temperature as number | undefined) ?? 0,
+        seed: opts.seed as number | undefined,
+        numCtx: opts.numCtx as number | undefined,
+        sources: opts.sources as 'cited' | 'all' | 'none',
+        pull: Boolean(opts.pull),
+        json: Boolean(opts.json),
+      }, context());
+    });
+
+  program
+    .command('search')
+    .summary('show the passages that best match a query (no chat model)')
+    .description(`Show the passages that best match a query, best first: path, lines, heading, score
+and text. Uses only the embedding model, so it is fast and needs no chat model.`)
+    .argument('<query...>', 'what to look for')
+    .option('-k, --top-k <n>', `passages to show (default ${DEFAULTS.topK})`, positiveInt('--top-k', 100))
+    .option('--json', 'print the results as one JSON object (whole passage texts)')
+    .addHelpText('after', `
+Examples:
+  $ rag search chunk overlap
+  $ rag search --json -k 3 "OLLAMA_HOST" | jq -r '.results[].path'`)
+    .action(async (words: string[], opts: Record<string, unknown>) => {
+      hooks.setJson(Boolean(opts.json));
+      const { searchCommand } = await import('./commands/search.js');
+      await searchCommand({ query: words.join(' '), topK: opts.topK as number | undefined, json: Boolean(opts.json) }, context());
+    });
+
+  program
+    .command('status')
+    .summary('show the index and whether Ollama and its models are ready')
+    .description(`Show where the index is and what it holds (files, passages, embedding model,
+dimensions, last update), and whether Ollama is reachable with the models needed.
+Exits 0 when everything is ready, otherwise with the code of the first problem.`)
+    .option('--json', 'print the status as one JSON object')
+    .action(async (opts: Record<string, unknown>) => {
+      hooks.setJson(Boolean(opts.json));
+      const { statusCommand } = await import('./commands/status.js');
+      await statusCommand({ json: Boolean(opts.json) }, context());
+    });
+
+  return program;
+}

@@ -1,0 +1,188 @@
+/**
+ * Resolved once per run, then passed down: where the index is, which Ollama host,
+ * colour, verbosity, the user's config file. Precedence for every setting is
+ * flags > environment > config file (`<index>/config.json`) > defaults, written
+ * down here and nowhere else. Outside main.ts and this module nothing reads the
+ * process environment, the cwd or the clock.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { Exit, RagError } from './errors.js';
+import type { Io } from './io.js';
+import { OllamaClient, resolveHost } from './ollama.js';
+import { createStyle, type Style } from './render/style.js';
+
+export const INDEX_FOLDER = '.rag';
+export const CONFIG_FILE = 'config.json';
+
+export const DEFAULTS = {
+  embedModel: 'nomic-embed-text',
+  model: 'llama3.2',
+  topK: 6,
+  chunkSize: 1200,
+  chunkOverlap: 150,
+  maxFileSizeMb: 5,
+  embedBatchSize: 32,
+  embedConcurrency: 2,
+} as const;
+
+/** What `<index>/config.json` may set. */
+export interface FileConfig {
+  embedModel?: string;
+  model?: string;
+  host?: string;
+  topK?: number;
+  chunkSize?: number;
+  chunkOverlap?: number;
+  maxFileSizeMb?: number;
+}
+
+const CONFIG_KEYS: Record<keyof FileConfig, 'string' | 'integer' | 'number'> = {
+  embedModel: 'string',
+  model: 'string',
+  host: 'string',
+  topK: 'integer',
+  chunkSize: 'integer',
+  chunkOverlap: 'integer',
+  maxFileSizeMb: 'number',
+};
+
+/** Validates a parsed config file; a bad one stops the run naming the file and the field. */
+export function parseConfig(value: unknown, file: string): FileConfig {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new RagError(Exit.usage, `Config file ${file} must hold a JSON object`, `fix or remove ${file}`);
+  }
+  const config: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    const type = CONFIG_KEYS[key as keyof FileConfig];
+    if (!type) {
+      throw new RagError(Exit.usage, `Unknown field '${key}' in config file ${file}`, `valid fields: ${Object.keys(CONFIG_KEYS).join(', ')}`);
+    }
+    const ok = type === 'string' ? typeof v === 'string' && v.trim() !== '' : typeof v === 'number' && Number.isFinite(v) && v > 0 && (type === 'number' || Number.isInteger(v));
+    if (!ok) {
+      const want = type === 'string' ? 'a non-empty string' : type === 'integer' ? 'a positive whole number' : 'a positive number';
+      throw new RagError(Exit.usage, `Field '${key}' in config file ${file} must be ${want}`, `fix or remove it`);
+    }
+    config[key] = v;
+  }
+  return config as FileConfig;
+}
+
+function readConfig(indexDir: string): FileConfig {
+  const file = path.join(indexDir, CONFIG_FILE);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return {};
+    throw new RagError(Exit.usage, `Cannot read config file ${file}: ${(err as Error).message}`, 'check its permissions');
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new RagError(Exit.usage, `Config file ${file} is not valid JSON: ${(err as Error).message}`, `fix or remove ${file}`);
+  }
+  return parseConfig(value, file);
+}
+
+export interface IndexLocation {
+  /** Absolute path of the index folder (normally `<root>/.rag`). */
+  dir: string;
+  /** Named by --db or RAG_DB rather than found by walking up. */
+  isExplicit: boolean;
+  /** The folder exists already. */
+  exists: boolean;
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `--db` > `RAG_DB` > the nearest `.rag/` walking up from the cwd, as git finds
+ * `.git`; when there is none, `<cwd>/.rag` (which only `rag index` creates).
+ */
+export function locateIndex(cwd: string, dbFlag: string | undefined, envDb: string | undefined): IndexLocation {
+  const named = dbFlag?.trim() || envDb?.trim();
+  if (named) {
+    const dir = path.resolve(cwd, named);
+    if (existsSync(dir) && !isDirectory(dir)) {
+      throw new RagError(Exit.usage, `The index path ${dir} is a file, not a folder`, 'pass a folder with --db or RAG_DB');
+    }
+    return { dir, isExplicit: true, exists: isDirectory(dir) };
+  }
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, INDEX_FOLDER);
+    if (isDirectory(candidate)) return { dir: candidate, isExplicit: false, exists: true };
+    if (path.dirname(dir) === dir) break;
+  }
+  return { dir: path.join(path.resolve(cwd), INDEX_FOLDER), isExplicit: false, exists: false };
+}
+
+export interface GlobalOptions {
+  db?: string;
+  host?: string;
+  quiet?: boolean;
+  verbose?: boolean;
+  /** commander's `--no-color` sets this to false. */
+  color?: boolean;
+}
+
+export interface Context {
+  io: Io;
+  signal: AbortSignal;
+  index: IndexLocation;
+  config: FileConfig;
+  host: string;
+  verbose: boolean;
+  quiet: boolean;
+  /** Colour on stdout / stderr: only on a TTY, and neither NO_COLOR nor --no-color nor TERM=dumb. */
+  style: Style;
+  errStyle: Style;
+  ollama: () => OllamaClient;
+  pid: number;
+}
+
+export function colorAllowed(isTTY: boolean, env: Io['env'], flag: boolean | undefined): boolean {
+  if (flag === false) return false;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.TERM === 'dumb') return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
+  return isTTY;
+}
+
+export function createContext(globals: GlobalOptions, io: Io, signal: AbortSignal, pid: number): Context {
+  const index = locateIndex(io.cwd, globals.db, io.env.RAG_DB);
+  const config = index.exists ? readConfig(index.dir) : {};
+  const host = resolveHost(globals.host, io.env.OLLAMA_HOST ?? config.host);
+  let client: OllamaClient | undefined;
+  return {
+    io,
+    signal,
+    index,
+    config,
+    host,
+    verbose: Boolean(globals.verbose) || Boolean(io.env.DEBUG),
+    quiet: Boolean(globals.quiet),
+    style: createStyle(colorAllowed(io.stdoutIsTTY, io.env, globals.color)),
+    errStyle: createStyle(colorAllowed(io.stderrIsTTY, io.env, globals.color)),
+    ollama: () => (client ??= new OllamaClient({ host, signal })),
+    pid,
+  };
+}
+
+/** flags > environment > config file > defaults, for one setting. */
+export function pick<T>(flag: T | undefined, env: T | undefined, file: T | undefined, fallback: T): T {
+  return flag ?? env ?? file ?? fallback;
+}
+
+/** An environment variable as a setting: unset and empty both mean "not given". */
+export function envValue(io: Io, name: string): string | undefined {
+  const v = io.env[name]?.trim();
+  return v ? v : undefined;
+}

@@ -1,0 +1,435 @@
+/**
+ * An index run: discover -> load -> chunk -> embed -> store, incrementally.
+ *
+ * Safety comes from the order of writes. A batch of files is written to LanceDB in one
+ * commit (each file's chunks replaced whole); only then are their records saved. A crash
+ * between the two leaves records behind the data, so the next run re-reads those files,
+ * finds their vectors by chunk hash, re-embeds nothing and rewrites the same ids. A
+ * --rebuild writes a new table generation that the manifest switches to only at the end,
+ * so the old index stays readable until the new one is whole.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { chunkText, detectFormat, validateChunkOptions, type ChunkOptions } from './chunk.js';
+import { discoverFiles, relativePath, type SkippedFile, type SourceFile } from './discover.js';
+import { Embedder, documentText } from './embed.js';
+import { Exit, RagError } from './errors.js';
+import { loadFile } from './load.js';
+import { acquireLock } from './lock.js';
+import {
+  SCHEMA_VERSION, readManifest, readRecords, removeStaleRecords, tableName, writeManifest, writeRecords,
+  type FileRecord, type FileRecords, type Manifest,
+} from './manifest.js';
+import { sameModel, type ModelInfo, type OllamaClient } from './ollama.js';
+import type { ChunkRow, ChunkStore } from './store.js';
+
+export interface IndexOptions {
+  /** As the user typed them; resolved against the cwd. */
+  paths: string[];
+  /** undefined: the index's own model, else the default. */
+  embedModel: string | undefined;
+  defaultEmbedModel: string;
+  chunkSizeChars: number | undefined;
+  chunkOverlapChars: number | undefined;
+  defaultChunk: ChunkOptions;
+  include: string[];
+  exclude: string[];
+  useGitignore: boolean;
+  maxFileSizeBytes: number;
+  rebuild: boolean;
+  dryRun: boolean;
+  pull: boolean;
+  batchSize: number;
+  concurrency: number;
+}
+
+export interface IndexDeps {
+  ollama: () => OllamaClient;
+  indexDir: string;
+  isExplicitIndex: boolean;
+  cwd: string;
+  pid: number;
+  now: () => number;
+  signal: AbortSignal;
+  onProgress?: (p: IndexProgress) => void;
+  onPull?: (status: string, completed?: number, total?: number) => void;
+}
+
+export interface IndexProgress {
+  filesDone: number;
+  filesTotal: number;
+  chunksEmbedded: number;
+}
+
+export type FileChange = 'new' | 'changed' | 'removed';
+
+export interface IndexSummary {
+  indexDir: string;
+  root: string;
+  dryRun: boolean;
+  embedModel: string;
+  dimensions: number | undefined;
+  filesSeen: number;
+  new: number;
+  changed: number;
+  unchanged: number;
+  removed: number;
+  skipped: SkippedFile[];
+  chunksEmbedded: number;
+  chunksReused: number;
+  chunksTotal: number;
+  embedRequests: number;
+  elapsedMs: number;
+  /** Per-file changes, for --dry-run and --verbose. */
+  changes: Array<{ path: string; change: FileChange; chunks?: number }>;
+}
+
+/** Files per write: bounds memory and the size of each LanceDB commit. */
+const FILES_PER_BATCH = 64;
+/** Text per write, so a batch of large files stays bounded too. */
+const BYTES_PER_BATCH = 4 * 1024 * 1024;
+/** Write batches in flight: one embedding while the previous one is written. */
+const BATCHES_IN_FLIGHT = 2;
+
+function sha(text: string, length = 32): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, length);
+}
+
+function inScope(relPath: string, scopes: string[]): boolean {
+  return scopes.some((s) => s === '' || relPath === s || relPath.startsWith(`${s}/`));
+}
+
+interface PreparedFile {
+  file: SourceFile;
+  record: FileRecord;
+  rows: Array<Omit<ChunkRow, 'vector'> & { vector?: number[]; embedText: string }>;
+  change: FileChange;
+}
+
+export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<IndexSummary> {
+  const started = deps.now();
+  const absPaths = (opts.paths.length > 0 ? opts.paths : ['.']).map((p) => path.resolve(deps.cwd, p));
+  for (let i = 0; i < absPaths.length; i++) {
+    try {
+      await fs.stat(absPaths[i]!);
+    } catch {
+      throw new RagError(Exit.usage, `Path not found: ${opts.paths[i] ?? absPaths[i]}`, 'check the path and try again');
+    }
+  }
+
+  const existing = await readManifest(deps.indexDir);
+  const embedModel = opts.embedModel ?? existing?.embedModel ?? opts.defaultEmbedModel;
+  const chunk: ChunkOptions = {
+    chunkSizeChars: opts.chunkSizeChars ?? existing?.chunkSizeChars ?? opts.defaultChunk.chunkSizeChars,
+    chunkOverlapChars: opts.chunkOverlapChars ?? existing?.chunkOverlapChars ?? opts.defaultChunk.chunkOverlapChars,
+  };
+  const problem = validateChunkOptions(chunk);
+  if (problem) throw new RagError(Exit.usage, `Invalid chunk settings: ${problem}`, 'check --chunk-size and --chunk-overlap');
+
+  if (existing && !opts.rebuild) {
+    if (!sameModel(existing.embedModel, embedModel)) {
+      throw new RagError(
+        Exit.index,
+        `The index was built with embedding model '${existing.embedModel}', not '${embedModel}'`,
+        `drop --embed-model to keep '${existing.embedModel}', or run 'rag index --rebuild --embed-model ${embedModel}'`,
+      );
+    }
+    if (existing.chunkSizeChars !== chunk.chunkSizeChars || existing.chunkOverlapChars !== chunk.chunkOverlapChars) {
+      throw new RagError(
+        Exit.index,
+        `The index was built with --chunk-size ${existing.chunkSizeChars} --chunk-overlap ${existing.chunkOverlapChars}`,
+        `drop those options to keep them, or run 'rag index --rebuild' with the new ones`,
+      );
+    }
+  }
+
+  const root = existing ? path.resolve(deps.indexDir, existing.root) : deps.isExplicitIndex ? deps.cwd : path.dirname(deps.indexDir);
+  if (!opts.dryRun) await fs.mkdir(deps.indexDir, { recursive: true });
+  const lock = opts.dryRun ? undefined : await acquireLock(deps.indexDir, deps.pid, deps.now);
+  try {
+    return await indexLocked();
+  } finally {
+    await lock?.release();
+  }
+
+  async function indexLocked(): Promise<IndexSummary> {
+    // Re-read under the lock: another writer may have finished just before us.
+    const manifestNow = opts.dryRun ? existing : await readManifest(deps.indexDir);
+    const generation = opts.rebuild || !manifestNow ? (manifestNow?.generation ?? 0) + 1 : manifestNow.generation;
+    const records: FileRecords = opts.rebuild ? new Map() : manifestNow ? await readRecords(deps.indexDir, generation) : new Map();
+    const discovery = await discoverFiles(absPaths, {
+      root,
+      indexDir: deps.indexDir,
+      include: opts.include,
+      exclude: opts.exclude,
+      useGitignore: opts.useGitignore,
+      maxFileSizeBytes: opts.maxFileSizeBytes,
+    });
+    if (discovery.missing.length > 0) throw new RagError(Exit.usage, `Path not found: ${discovery.missing[0]}`, 'check the path and try again');
+
+    const scopes = absPaths.map((p) => {
+      const rel = relativePath(root, p);
+      return rel === '.' ? '' : rel;
+    });
+    const seen = new Set(discovery.files.map((f) => f.relPath));
+    const candidates: SourceFile[] = [];
+    let unchanged = 0;
+    for (const file of discovery.files) {
+      const rec = records.get(file.relPath);
+      if (rec && rec.size === file.size && rec.mtimeMs === file.mtimeMs) unchanged++;
+      else candidates.push(file);
+    }
+    const removedPaths = [...records.keys()].filter((p) => inScope(p, scopes) && !seen.has(p)).sort();
+    const summary: IndexSummary = {
+      indexDir: deps.indexDir, root, dryRun: opts.dryRun, embedModel, dimensions: manifestNow?.dimensions,
+      filesSeen: discovery.files.length, new: 0, changed: 0, unchanged, removed: 0, skipped: [...discovery.skipped],
+      chunksEmbedded: 0, chunksReused: 0, chunksTotal: 0, embedRequests: 0, elapsedMs: 0, changes: [],
+    };
+
+    if (discovery.files.length === 0 && removedPaths.length === 0) {
+      const skippedNote = summary.skipped.length > 0 ? ` (${summary.skipped.length} skipped: ${summary.skipped.slice(0, 3).map((s) => `${s.relPath}: ${s.reason}`).join('; ')})` : '';
+      throw new RagError(
+        Exit.usage,
+        `No files to index in ${opts.paths.join(', ') || '.'}${skippedNote}`,
+        'rag reads Markdown, text, reStructuredText, AsciiDoc and source files; check --include, --exclude and .gitignore',
+      );
+    }
+
+    let modelInfo: Promise<ModelInfo> | undefined;
+    const requireModel = () =>
+      (modelInfo ??= deps.ollama().requireModel(embedModel, 'embedding', {
+        pull: opts.pull,
+        onPull: (p) => deps.onPull?.(p.status, p.completed, p.total),
+      }));
+
+    let store: ChunkStore | undefined;
+    let manifest: Manifest | undefined = opts.rebuild ? undefined : manifestNow;
+    let embedder: Embedder | undefined;
+    let filesDone = 0;
+    const report = () => deps.onProgress?.({ filesDone, filesTotal: candidates.length, chunksEmbedded: embedder?.inputs ?? 0 });
+
+    /** Opens the table, creating the index on first use; dims come from the model. */
+    const openStore = async (dimensions: number): Promise<ChunkStore> => {
+      if (store) return store;
+      if (manifest && manifest.dimensions !== dimensions) {
+        throw new RagError(Exit.index, `Embedding model '${embedModel}' now returns ${dimensions} dimensions, the index has ${manifest.dimensions}`, "run 'rag index --rebuild'");
+      }
+      const { ChunkStore } = await import('./store.js');
+      if (opts.rebuild && !manifest) await ChunkStore.dropOtherTables(deps.indexDir, tableName(manifestNow?.generation ?? 0));
+      store = await ChunkStore.open(deps.indexDir, tableName(generation), { dimensions, create: true });
+      if (!manifestNow || opts.rebuild) {
+        const digest = (await deps.ollama().listModels().catch(() => [])).find((m) => sameModel(m.name, embedModel))?.digest;
+        const stamp = new Date(deps.now()).toISOString();
+        manifest = {
+          schemaVersion: SCHEMA_VERSION, root: path.relative(deps.indexDir, root) || '.', generation, embedModel,
+          ...(digest ? { embedDigest: digest } : {}), dimensions, chunkSizeChars: chunk.chunkSizeChars,
+          chunkOverlapChars: chunk.chunkOverlapChars, createdAt: stamp, updatedAt: stamp,
+        };
+        // A new index is live from its first write: every batch commits whole files.
+        // A rebuild becomes live only when it is complete (see finish).
+        if (!manifestNow) await writeManifest(deps.indexDir, manifest);
+      }
+      summary.dimensions = dimensions;
+      return store;
+    };
+
+    const prepare = async (file: SourceFile): Promise<PreparedFile | undefined> => {
+      const loaded = await loadFile(file.absPath, opts.maxFileSizeBytes);
+      const previous = records.get(file.relPath);
+      if (!loaded.ok) {
+        summary.skipped.push({ relPath: file.relPath, reason: loaded.reason });
+        if (previous) removedPaths.push(file.relPath);
+        return undefined;
+      }
+      const record: FileRecord = { path: file.relPath, size: file.size, mtimeMs: file.mtimeMs, hash: loaded.hash, chunks: 0 };
+      if (previous && previous.hash === loaded.hash) {
+        // Touched but not changed: remember the new mtime so the next run skips it unread.
+        records.set(file.relPath, { ...record, chunks: previous.chunks });
+        summary.unchanged++;
+        return undefined;
+      }
+      const chunks = chunkText(loaded.text, detectFormat(file.relPath), chunk);
+      const counts = new Map<string, number>();
+      const rows = chunks.map((c) => {
+        const embedText = documentText(embedModel, file.relPath, c.heading, c.text);
+        const chunkHash = sha(embedText);
+        const ordinal = counts.get(chunkHash) ?? 0;
+        counts.set(chunkHash, ordinal + 1);
+        return {
+          id: sha(`${file.relPath}\0${chunkHash}\0${ordinal}`),
+          path: file.relPath, startLine: c.startLine, endLine: c.endLine, heading: c.heading, text: c.text,
+          searchText: [c.heading, file.relPath, c.text].filter(Boolean).join('\n'),
+          fileHash: loaded.hash, chunkHash, embedText,
+        };
+      });
+      record.chunks = rows.length;
+      return { file, record, rows, change: previous ? 'changed' : 'new' };
+    };
+
+    const embedBatch = async (prepared: PreparedFile[]): Promise<void> => {
+      const needsVectors = prepared.some((p) => p.rows.length > 0);
+      if (!needsVectors || opts.dryRun) return;
+      const info = await requireModel();
+      embedder ??= new Embedder(deps.ollama(), {
+        model: embedModel, batchSize: opts.batchSize, concurrency: opts.concurrency, onEmbedded: report,
+      });
+      const reusable = store ? await store.vectorsFor(prepared.filter((p) => p.change === 'changed').map((p) => p.file.relPath)) : new Map<string, number[]>();
+      const pending = new Map<string, Array<{ vector?: number[] }>>();
+      for (const p of prepared) {
+        for (const row of p.rows) {
+          const vector = reusable.get(row.chunkHash);
+          if (vector) {
+            row.vector = vector;
+            summary.chunksReused++;
+          } else {
+            const list = pending.get(row.embedText);
+            if (list) list.push(row);
+            else pending.set(row.embedText, [row]);
+          }
+        }
+      }
+      const texts = [...pending.keys()];
+      const limit = maxEmbedChars(info);
+      const tooLong = texts.find((t) => t.length > limit);
+      if (tooLong !== undefined) {
+        throw new RagError(
+          Exit.usage,
+          `A passage of ${tooLong.length} characters is too long for embedding model '${embedModel}' (context ${info.contextLength} tokens)`,
+          `rebuild with a smaller --chunk-size, e.g. 'rag index --rebuild --chunk-size ${Math.max(200, Math.floor(limit / 2))}'`,
+        );
+      }
+      const vectors = texts.length > 0 ? await embedder.embed(texts) : [];
+      texts.forEach((t, i) => {
+        for (const row of pending.get(t)!) row.vector = vectors[i]!;
+      });
+      summary.chunksEmbedded += texts.length;
+    };
+
+    let writeChain: Promise<void> = Promise.resolve();
+    let recordsDirty = false;
+    const write = (prepared: PreparedFile[], touched: boolean): Promise<void> => {
+      writeChain = writeChain.then(async () => {
+        for (const p of prepared) {
+          summary[p.change === 'new' ? 'new' : 'changed']++;
+          summary.changes.push({ path: p.file.relPath, change: p.change, chunks: p.rows.length });
+        }
+        if (opts.dryRun) return;
+        if (prepared.length > 0) {
+          const dims = prepared.flatMap((p) => p.rows).find((r) => r.vector)?.vector?.length ?? manifest?.dimensions;
+          if (dims === undefined) {
+            // Only empty files in this batch and no index yet: nothing to store, just records.
+          } else {
+            const s = await openStore(dims);
+            const rows = prepared.flatMap((p) => p.rows.map(({ embedText: _e, ...row }) => ({ ...row, vector: row.vector! })));
+            await s.replaceFiles(prepared.map((p) => p.file.relPath), rows);
+          }
+          for (const p of prepared) records.set(p.file.relPath, p.record);
+        }
+        if (prepared.length > 0 || touched) {
+          recordsDirty = true;
+          if (manifest) await writeRecords(deps.indexDir, generation, records);
+        }
+      });
+      return writeChain;
+    };
+
+    // Batches in flight: the next one loads and embeds while the previous one writes.
+    const inFlight = new Set<Promise<void>>();
+    let batch: SourceFile[] = [];
+    let batchBytes = 0;
+    const runBatch = async (files: SourceFile[]) => {
+      const prepared: PreparedFile[] = [];
+      let touched = false;
+      for (const f of files) {
+        if (deps.signal.aborted) break;
+        const before = summary.unchanged;
+        const p = await prepare(f);
+        if (p) prepared.push(p);
+        else if (summary.unchanged > before) touched = true;
+      }
+      await embedBatch(prepared);
+      await write(prepared, touched);
+      filesDone += files.length;
+      report();
+    };
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const files = batch;
+      batch = [];
+      batchBytes = 0;
+      const task = runBatch(files);
+      inFlight.add(task);
+      task.then(() => inFlight.delete(task), () => inFlight.delete(task));
+      if (inFlight.size >= BATCHES_IN_FLIGHT) await Promise.race(inFlight);
+    };
+    try {
+      for (const file of candidates) {
+        if (deps.signal.aborted) break;
+        batch.push(file);
+        batchBytes += file.size;
+        if (batch.length >= FILES_PER_BATCH || batchBytes >= BYTES_PER_BATCH) await flush();
+      }
+      await flush();
+      await Promise.all(inFlight);
+    } catch (err) {
+      // Let batches already under way finish their writes: what they wrote is whole and kept.
+      await Promise.allSettled(inFlight);
+      await writeChain.catch(() => {});
+      throw err;
+    }
+    if (deps.signal.aborted) throw new RagError(Exit.interrupted, 'Interrupted; the index holds every file finished so far', "run 'rag index' again to finish");
+
+    summary.removed = removedPaths.length;
+    for (const p of removedPaths) summary.changes.push({ path: p, change: 'removed' });
+    if (!opts.dryRun) {
+      if (removedPaths.length > 0 && manifest) {
+        const s = store ?? (await openExisting(manifest));
+        await s.removeFiles(removedPaths);
+        for (const p of removedPaths) records.delete(p);
+        recordsDirty = true;
+      }
+      await finish();
+    }
+    summary.embedRequests = embedder?.requests ?? 0;
+    summary.chunksTotal = [...records.values()].reduce((n, r) => n + r.chunks, 0);
+    summary.changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    summary.elapsedMs = deps.now() - started;
+    return summary;
+
+    async function openExisting(m: Manifest): Promise<ChunkStore> {
+      const { ChunkStore } = await import('./store.js');
+      store = await ChunkStore.open(deps.indexDir, tableName(m.generation), { dimensions: m.dimensions, create: true });
+      return store;
+    }
+
+    async function finish(): Promise<void> {
+      if (!manifest) {
+        // Nothing was embedded (e.g. only empty files). A rebuild must still switch over.
+        if (!opts.rebuild) return;
+        if (!manifestNow) return;
+        manifest = { ...manifestNow, generation, createdAt: new Date(deps.now()).toISOString() };
+        await openExisting(manifest);
+      }
+      if (recordsDirty || opts.rebuild) await writeRecords(deps.indexDir, generation, records);
+      const changed = summary.new + summary.changed + summary.removed > 0 || opts.rebuild;
+      if (changed && store) await store.optimize();
+      if (changed || !manifestNow) {
+        manifest = { ...manifest, updatedAt: new Date(deps.now()).toISOString() };
+        await writeManifest(deps.indexDir, manifest);
+      }
+      if (opts.rebuild) {
+        const { ChunkStore } = await import('./store.js');
+        await ChunkStore.dropOtherTables(deps.indexDir, tableName(generation));
+        await removeStaleRecords(deps.indexDir, generation);
+      }
+    }
+  }
+}
+
+/** Characters that safely fit the embedding model's context (about 3 characters a token, conservatively). */
+function maxEmbedChars(info: ModelInfo): number {
+  // Ollama embeds with the model's num_ctx (2048 by default), not its maximum: respect both.
+  const tokens = Math.min(info.contextLength ?? 2048, 2048);
+  return tokens * 3;
+}

@@ -1,0 +1,79 @@
+/**
+ * The process edge: builds Io from `process`, runs the CLI, and is the only place
+ * that turns an error into a stderr line and an exit status. `run` is what
+ * in-process tests call; `main` is what bin/rag.js calls.
+ */
+import { CommanderError } from 'commander';
+import { buildProgram } from './cli.js';
+import { Exit, RagError, describeError, isAbortError, type ExitCode } from './errors.js';
+import type { Io } from './io.js';
+import { errorJson, writeJson } from './render/json.js';
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  pid?: number;
+}
+
+export async function run(argv: string[], io: Io, options: RunOptions = {}): Promise<ExitCode> {
+  const signal = options.signal ?? new AbortController().signal;
+  let isJson = false;
+  const verbose = argv.includes('--verbose') || argv.includes('-v') || Boolean(io.env.DEBUG);
+  const program = buildProgram({ io, signal, pid: options.pid ?? process.pid, setJson: (j) => (isJson = j) });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return Exit.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0.
+      if (err.exitCode === 0) return Exit.ok;
+      if (!/help|version/.test(err.code)) io.stderr.write("Run 'rag --help' for usage.\n");
+      return Exit.usage;
+    }
+    const rag = toRagError(err, signal);
+    // A RagError without a message was already reported by its command (status).
+    if (!rag.message) return rag.exitCode;
+    io.stderr.write(`rag: ${describeError(rag)}\n`);
+    if (verbose) {
+      const detail = rag.cause instanceof Error ? rag.cause : rag === err ? undefined : (err as Error);
+      io.stderr.write(`${(detail ?? rag).stack ?? String(detail ?? rag)}\n`);
+    } else if (rag.exitCode === Exit.internal) {
+      io.stderr.write("Run again with --verbose for details, and report it if it persists.\n");
+    }
+    if (isJson) writeJson(io, errorJson(rag));
+    return rag.exitCode;
+  }
+}
+
+function toRagError(err: unknown, signal: AbortSignal): RagError {
+  if (err instanceof RagError) return err;
+  if (signal.aborted || isAbortError(err)) return new RagError(Exit.interrupted, 'Interrupted', undefined, { cause: err });
+  const message = err instanceof Error ? err.message : String(err);
+  return new RagError(Exit.internal, `Unexpected error: ${message.split('\n')[0]}`, undefined, { cause: err });
+}
+
+export async function main(): Promise<void> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    // First Ctrl-C: stop cleanly (finish the write under way, release the lock).
+    // Second: the user means it.
+    if (++interrupts > 1) process.exit(Exit.interrupted);
+    controller.abort(new RagError(Exit.interrupted, 'Interrupted'));
+  });
+  process.on('SIGTERM', () => controller.abort(new RagError(Exit.interrupted, 'Terminated')));
+  // `rag ... | head -1`: a closed pipe is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? Exit.ok);
+    throw err;
+  });
+  const io: Io = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
+    stderrIsTTY: Boolean(process.stderr.isTTY),
+    env: process.env,
+    cwd: process.cwd(),
+    now: () => Date.now(),
+  };
+  process.exitCode = await run(process.argv.slice(2), io, { signal: controller.signal, pid: process.pid });
+}

@@ -1,0 +1,127 @@
+/**
+ * The index's own small state, kept as JSON beside the LanceDB data: the manifest
+ * (what the index was built with, and which table generation is live) and the
+ * per-file records that let a re-run skip unchanged files without reading them.
+ *
+ * Every write is a temp file plus rename, so a reader or a crash sees the old
+ * file or the new one, never half of one. The manifest is the commit point of a
+ * rebuild: it names the live table and the records file.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { Exit, RagError } from './errors.js';
+
+export const SCHEMA_VERSION = 1;
+export const MANIFEST_FILE = 'manifest.json';
+
+export interface Manifest {
+  schemaVersion: number;
+  /** The index root relative to the index folder ('..' for `<root>/.rag`), so the index can move. */
+  root: string;
+  /** Bumped by --rebuild; names the table and the records file of the live index. */
+  generation: number;
+  embedModel: string;
+  embedDigest?: string;
+  dimensions: number;
+  chunkSizeChars: number;
+  chunkOverlapChars: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface FileRecord {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  hash: string;
+  chunks: number;
+}
+
+export type FileRecords = Map<string, FileRecord>;
+
+export function tableName(generation: number): string {
+  return `chunks_g${generation}`;
+}
+
+function recordsFile(generation: number): string {
+  return `files_g${generation}.json`;
+}
+
+export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  const handle = await fs.open(tmp, 'w');
+  try {
+    await handle.writeFile(JSON.stringify(value));
+    // fsync so that a power cut after the rename cannot leave an empty file behind.
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fs.rename(tmp, file);
+}
+
+async function readJson(file: string): Promise<unknown | undefined> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new RagError(Exit.index, `Cannot read ${file}: ${(err as Error).message}`, 'check the permissions of the index folder', { cause: err });
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new RagError(Exit.index, `The index file ${file} is corrupt`, "run 'rag index --rebuild'", { cause: err });
+  }
+}
+
+function isManifest(value: unknown): value is Manifest {
+  const m = value as Partial<Manifest> | undefined;
+  return (
+    typeof m === 'object' && m !== null &&
+    typeof m.schemaVersion === 'number' && typeof m.root === 'string' && typeof m.generation === 'number' &&
+    typeof m.embedModel === 'string' && typeof m.dimensions === 'number' &&
+    typeof m.chunkSizeChars === 'number' && typeof m.chunkOverlapChars === 'number'
+  );
+}
+
+export async function readManifest(indexDir: string): Promise<Manifest | undefined> {
+  const file = path.join(indexDir, MANIFEST_FILE);
+  const value = await readJson(file);
+  if (value === undefined) return undefined;
+  if (!isManifest(value)) {
+    throw new RagError(Exit.index, `The index manifest ${file} is corrupt`, "run 'rag index --rebuild'");
+  }
+  if (value.schemaVersion > SCHEMA_VERSION) {
+    throw new RagError(Exit.index, `The index at ${indexDir} was written by a newer rag (schema ${value.schemaVersion})`, 'upgrade rag, or rebuild with --rebuild');
+  }
+  return value;
+}
+
+export function writeManifest(indexDir: string, manifest: Manifest): Promise<void> {
+  return writeJsonAtomic(path.join(indexDir, MANIFEST_FILE), manifest);
+}
+
+export async function readRecords(indexDir: string, generation: number): Promise<FileRecords> {
+  const value = await readJson(path.join(indexDir, recordsFile(generation)));
+  const records: FileRecords = new Map();
+  if (Array.isArray(value)) {
+    for (const r of value as FileRecord[]) records.set(r.path, r);
+  }
+  return records;
+}
+
+export function writeRecords(indexDir: string, generation: number, records: FileRecords): Promise<void> {
+  const sorted = [...records.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return writeJsonAtomic(path.join(indexDir, recordsFile(generation)), sorted);
+}
+
+/** Removes the records files of generations other than the live one (left by a rebuild). */
+export async function removeStaleRecords(indexDir: string, liveGeneration: number): Promise<void> {
+  const names = await fs.readdir(indexDir).catch(() => [] as string[]);
+  await Promise.all(
+    names
+      .filter((n) => /^files_g\d+\.json$/.test(n) && n !== recordsFile(liveGeneration))
+      .map((n) => fs.rm(path.join(indexDir, n), { force: true })),
+  );
+}

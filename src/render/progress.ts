@@ -1,0 +1,34 @@
+/**
+ * Progress on stderr. A spinner only when stderr is a terminal and neither --quiet
+ * nor --json was given; otherwise a no-op, so pipes and logs get no escape codes.
+ * ora is imported only when a spinner will actually run.
+ */
+import type { Io } from '../io.js';
+
+export interface Progress {
+  update(text: string): void;
+  /** Stops the spinner and leaves nothing on the line, so the summary prints cleanly. */
+  stop(): void;
+}
+
+const silent: Progress = { update() {}, stop() {} };
+
+export async function startProgress(io: Io, options: { enabled: boolean; text: string }): Promise<Progress> {
+  if (!options.enabled || !io.stderrIsTTY) return silent;
+  const { default: ora } = await import('ora');
+  // discardStdin would put the TTY in raw mode and swallow Ctrl-C: keep SIGINT plain.
+  const spinner = ora({ text: options.text, stream: io.stderr as NodeJS.WriteStream, discardStdin: false, isEnabled: true }).start();
+  let last = 0;
+  return {
+    update(text: string) {
+      // Repainting on every chunk costs more than it shows.
+      const now = io.now();
+      if (now - last < 80) return;
+      last = now;
+      spinner.text = text;
+    },
+    stop() {
+      spinner.stop();
+    },
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * Human-readable output: pure functions from data to strings, so they are tested
+ * without a terminal. Colour comes in as a Style (plain when not on a TTY).
+ */
+import type { AskResult } from '../answer.js';
+import type { IndexSummary } from '../indexer.js';
+import type { PromptPassage } from '../prompt.js';
+import type { Hit } from '../types.js';
+import type { Style } from './style.js';
+
+export function formatDuration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+export function location(hit: Pick<Hit, 'path' | 'startLine' | 'endLine'>): string {
+  return hit.startLine === hit.endLine ? `${hit.path}:${hit.startLine}` : `${hit.path}:${hit.startLine}-${hit.endLine}`;
+}
+
+/** `[2] guide/config.md:12-30 · Configuration > Models` */
+export function sourceLine(p: PromptPassage, style: Style): string {
+  const heading = p.hit.heading ? style.dim(` · ${p.hit.heading}`) : '';
+  return `${style.bold(`[${p.n}]`)} ${style.cyan(location(p.hit))}${heading}`;
+}
+
+export function renderSources(passages: PromptPassage[], style: Style): string {
+  if (passages.length === 0) return '';
+  return `\n${style.bold('Sources:')}\n${passages.map((p) => `  ${sourceLine(p, style)}`).join('\n')}\n`;
+}
+
+export function sourcesToShow(result: AskResult, which: 'cited' | 'all' | 'none'): PromptPassage[] {
+  if (which === 'none' || !result.found) return [];
+  if (which === 'all') return result.passages;
+  const cited = new Set(result.cited);
+  return result.passages.filter((p) => cited.has(p.n));
+}
+
+export function indexSummaryLine(s: IndexSummary): string {
+  const parts = [`${s.new} new`, `${s.changed} changed`, `${s.unchanged} unchanged`, `${s.removed} removed`, `${s.skipped.length} skipped`];
+  const verb = s.dryRun ? 'Would index' : 'Indexed';
+  const embedded = s.dryRun ? '' : ` · ${plural(s.chunksEmbedded, 'passage')} embedded`;
+  return `${verb} ${plural(s.filesSeen, 'file')} in ${formatDuration(s.elapsedMs)}: ${parts.join(', ')}${embedded}`;
+}
+
+export function dryRunReport(s: IndexSummary): string {
+  const lines = s.changes.map((c) => `${c.change === 'new' ? 'add' : c.change === 'changed' ? 'update' : 'remove'}\t${c.path}${c.chunks !== undefined ? `\t${plural(c.chunks, 'passage')}` : ''}`);
+  for (const k of s.skipped) lines.push(`skip\t${k.relPath}\t${k.reason}`);
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+}
+
+/** One line of passage text for a terminal: whitespace collapsed, cut to `width`. */
+export function snippet(text: string, width: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= width ? flat : `${flat.slice(0, Math.max(1, width - 1)).trimEnd()}…`;
+}
+
+export function renderHits(hits: Hit[], style: Style, options: { width: number; isTTY: boolean }): string {
+  if (hits.length === 0) return '';
+  return hits
+    .map((h, i) => {
+      const head = `${style.bold(`${i + 1}.`)} ${style.cyan(location(h))}${h.heading ? style.dim(` · ${h.heading}`) : ''} ${style.dim(`(${h.score.toFixed(4)})`)}`;
+      // On a terminal a trimmed preview; in a pipe the whole passage, indented, for grep.
+      const body = options.isTTY
+        ? `   ${snippet(h.text, Math.max(40, options.width - 3) * 2)}`
+        : h.text.split('\n').map((l) => `   ${l}`).join('\n');
+      return `${head}\n${body}`;
+    })
+    .join('\n\n') + '\n';
+}

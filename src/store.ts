@@ -1,0 +1,248 @@
+/**
+ * The only importer of @lancedb/lancedb and apache-arrow (both are slow to load, so
+ * commands import this module lazily). It owns the table schema, atomic per-file
+ * replacement, search, and the translation of storage failures into RagError.
+ */
+import * as lancedb from '@lancedb/lancedb';
+import { Field, FixedSizeList, Float32, Int32, Schema, Utf8 } from 'apache-arrow';
+import path from 'node:path';
+import { Exit, RagError } from './errors.js';
+import type { Hit } from './types.js';
+
+/** A row of the chunks table, in memory (camelCase; the table uses DESIGN §5's names). */
+export interface ChunkRow {
+  id: string;
+  path: string;
+  startLine: number;
+  endLine: number;
+  heading: string;
+  text: string;
+  /** Heading, path and text: what full-text search matches against. */
+  searchText: string;
+  vector: Float32Array | number[];
+  fileHash: string;
+  chunkHash: string;
+}
+
+// A type alias, not an interface: LanceDB's `Data` wants an indexable record.
+type StoredRow = {
+  id: string;
+  path: string;
+  start_line: number;
+  end_line: number;
+  heading: string;
+  text: string;
+  search_text: string;
+  vector: Float32Array | number[];
+  file_hash: string;
+  chunk_hash: string;
+};
+
+const DB_FOLDER = 'lance';
+/** Above this many rows an approximate vector index beats brute force (see notes/lancedb.md). */
+export const VECTOR_INDEX_MIN_ROWS = 50_000;
+
+function chunkSchema(dimensions: number): Schema {
+  return new Schema([
+    new Field('id', new Utf8(), false),
+    new Field('path', new Utf8(), false),
+    new Field('start_line', new Int32(), false),
+    new Field('end_line', new Int32(), false),
+    new Field('heading', new Utf8(), false),
+    new Field('text', new Utf8(), false),
+    new Field('search_text', new Utf8(), false),
+    new Field('vector', new FixedSizeList(dimensions, new Field('item', new Float32(), true)), false),
+    new Field('file_hash', new Utf8(), false),
+    new Field('chunk_hash', new Utf8(), false),
+  ]);
+}
+
+/** SQL string literal: quotes are escaped by doubling them. */
+export function sqlString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+function pathIn(paths: string[]): string {
+  return `path IN (${paths.map(sqlString).join(', ')})`;
+}
+
+/**
+ * Full-text query text that cannot trip the query parser: keep words (letters,
+ * digits, `_`, `-`, `.` inside identifiers), drop operators, quotes and brackets.
+ */
+export function sanitizeFtsQuery(query: string): string {
+  const words = query.normalize('NFKC').match(/[\p{L}\p{N}_]+(?:[.\-][\p{L}\p{N}_]+)*/gu) ?? [];
+  return words.join(' ');
+}
+
+function toVector(value: unknown): number[] {
+  if (value && typeof (value as { toArray?: unknown }).toArray === 'function') {
+    return Array.from((value as { toArray(): ArrayLike<number> }).toArray());
+  }
+  return Array.from(value as ArrayLike<number>);
+}
+
+function toRow(r: ChunkRow): StoredRow {
+  return {
+    id: r.id,
+    path: r.path,
+    start_line: r.startLine,
+    end_line: r.endLine,
+    heading: r.heading,
+    text: r.text,
+    search_text: r.searchText,
+    vector: Array.from(r.vector),
+    file_hash: r.fileHash,
+    chunk_hash: r.chunkHash,
+  };
+}
+
+function toHit(r: Record<string, unknown>, score: number): Hit {
+  return {
+    id: String(r.id),
+    path: String(r.path),
+    startLine: Number(r.start_line),
+    endLine: Number(r.end_line),
+    heading: String(r.heading ?? ''),
+    text: String(r.text ?? ''),
+    score,
+  };
+}
+
+const HIT_COLUMNS = ['id', 'path', 'start_line', 'end_line', 'heading', 'text'];
+
+function storageError(what: string, err: unknown): RagError {
+  const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  return new RagError(Exit.index, `${what}: ${message}`, "run 'rag index --rebuild' if this persists", { cause: err });
+}
+
+export class ChunkStore {
+  private constructor(
+    private readonly table: lancedb.Table,
+    readonly dimensions: number,
+  ) {}
+
+  /** Opens the live table; creates it when `create` is set and it does not exist. */
+  static async open(indexDir: string, tableName: string, options: { dimensions: number; create: boolean }): Promise<ChunkStore> {
+    let db: lancedb.Connection;
+    try {
+      db = await lancedb.connect(path.join(indexDir, DB_FOLDER));
+    } catch (err) {
+      throw storageError(`Cannot open the index at ${indexDir}`, err);
+    }
+    try {
+      const names = await db.tableNames();
+      if (names.includes(tableName)) return new ChunkStore(await db.openTable(tableName), options.dimensions);
+      if (!options.create) {
+        throw new RagError(Exit.index, `The index at ${indexDir} has no data table`, "run 'rag index' to build it, or 'rag index --rebuild'");
+      }
+      const table = await db.createEmptyTable(tableName, chunkSchema(options.dimensions), { mode: 'create', existOk: true });
+      return new ChunkStore(table, options.dimensions);
+    } catch (err) {
+      if (err instanceof RagError) throw err;
+      throw storageError(`Cannot open the index table in ${indexDir}`, err);
+    }
+  }
+
+  /** Drops every table except `keep`: the leftovers of a rebuild or an interrupted one. */
+  static async dropOtherTables(indexDir: string, keep: string): Promise<void> {
+    const db = await lancedb.connect(path.join(indexDir, DB_FOLDER));
+    for (const name of await db.tableNames()) {
+      if (name !== keep) await db.dropTable(name);
+    }
+  }
+
+  async countRows(): Promise<number> {
+    return this.table.countRows();
+  }
+
+  /** Vectors already stored for these files, keyed by chunk hash: unchanged passages are not re-embedded. */
+  async vectorsFor(paths: string[]): Promise<Map<string, number[]>> {
+    const out = new Map<string, number[]>();
+    if (paths.length === 0) return out;
+    const rows = await this.table.query().where(pathIn(paths)).select(['chunk_hash', 'vector']).toArray();
+    for (const r of rows as Array<Record<string, unknown>>) out.set(String(r.chunk_hash), toVector(r.vector));
+    return out;
+  }
+
+  /**
+   * Replaces the chunks of `paths` with `rows` in ONE commit: a reader sees each file's
+   * old chunks or its new ones, never a mix, a gap or both (notes/lancedb.md).
+   */
+  async replaceFiles(paths: string[], rows: ChunkRow[]): Promise<void> {
+    if (paths.length === 0) return;
+    for (const r of rows) {
+      if (r.vector.length !== this.dimensions) {
+        // LanceDB would silently pad or cut a vector of the wrong length.
+        throw new RagError(Exit.index, `Embedding of ${r.path} has ${r.vector.length} dimensions, the index has ${this.dimensions}`, "run 'rag index --rebuild'");
+      }
+    }
+    if (rows.length === 0) {
+      await this.table.delete(pathIn(paths));
+      return;
+    }
+    await this.table
+      .mergeInsert('id')
+      .whenMatchedUpdateAll()
+      .whenNotMatchedInsertAll()
+      .whenNotMatchedBySourceDelete({ where: pathIn(paths) })
+      .execute(rows.map(toRow));
+  }
+
+  async removeFiles(paths: string[]): Promise<void> {
+    if (paths.length > 0) await this.table.delete(pathIn(paths));
+  }
+
+  async vectorSearch(vector: number[], limit: number): Promise<Hit[]> {
+    const rows = await this.table.vectorSearch(vector).distanceType('cosine').select([...HIT_COLUMNS, '_distance']).limit(limit).toArray();
+    return (rows as Array<Record<string, unknown>>).map((r) => toHit(r, 1 - Number(r._distance)));
+  }
+
+  /** BM25 over heading, path and text. Empty after sanitising, or no FTS index yet: no hits. */
+  async textSearch(query: string, limit: number): Promise<Hit[]> {
+    const text = sanitizeFtsQuery(query);
+    if (!text) return [];
+    const rows = await this.table.query().fullTextSearch(text, { columns: ['search_text'] }).select([...HIT_COLUMNS, '_score']).limit(limit).toArray();
+    return (rows as Array<Record<string, unknown>>).map((r) => toHit(r, Number(r._score)));
+  }
+
+  async hasTextIndex(): Promise<boolean> {
+    return (await this.table.listIndices()).some((i) => i.columns.includes('search_text'));
+  }
+
+  /**
+   * End of an index run: compact small fragments (each write adds one), fold new rows
+   * into the full-text index, prune old versions, and past a size build a cosine
+   * vector index so queries do not fall back to a full scan with the wrong metric.
+   */
+  async optimize(): Promise<void> {
+    const rows = await this.table.countRows();
+    const indices = await this.table.listIndices();
+    if (rows > 0 && !indices.some((i) => i.columns.includes('search_text'))) {
+      await this.table.createIndex('search_text', { config: lancedb.Index.fts({ withPosition: false }), replace: true });
+    }
+    if (rows >= VECTOR_INDEX_MIN_ROWS && !indices.some((i) => i.columns.includes('vector'))) {
+      await this.table.createIndex('vector', {
+        config: lancedb.Index.hnswSq({ distanceType: 'cosine' }),
+        replace: true,
+      });
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
+        return;
+      } catch (err) {
+        // A reader or another writer racing the commit: retryable (notes/lancedb.md).
+        if (attempt >= 3 || !/conflict|retry/i.test(String((err as Error).message))) throw storageError('Compacting the index failed', err);
+      }
+    }
+  }
+
+  /** Every row's id and path, sorted: what tests compare between runs. */
+  async listIds(): Promise<Array<{ id: string; path: string }>> {
+    const rows = await this.table.query().select(['id', 'path']).toArray();
+    return (rows as Array<Record<string, unknown>>)
+      .map((r) => ({ id: String(r.id), path: String(r.path) }))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+}
