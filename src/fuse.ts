@@ -108,21 +108,46 @@ export function mergeAdjacent(hits: Hit[], maxChars: number = DEFAULT_MERGE_MAX_
 
 export interface PostProcessOptions {
   topK: number;
-  /** Default: max(2, ceil(topK / 2)). */
+  /** Default: max(2, ceil(topK / 2) + 1), so one long file cannot fill the context. */
   maxPerFile?: number;
+  /** Largest merged passage, in characters. */
+  maxMergedChars?: number;
 }
 
 /**
- * The pipeline shared by `ask` and `search`. Dedupe runs before the cap so that
- * duplicates don't use up a file's quota; merging runs last so it only joins passages
- * that earned a place on their own. Merges can leave fewer than topK passages.
+ * The pipeline shared by `ask` and `search`: dedupe, then walk the fused list best
+ * first. A hit that touches a passage already chosen (same file, adjacent lines)
+ * extends it instead of taking a slot of its own, so neighbours arrive as one
+ * readable passage and the slots go to other evidence; other hits take a slot while
+ * their file is under its cap. Only hits near the top (2 x topK) may extend a
+ * passage, so low-ranked text does not ride along. Dedupe runs first so duplicates
+ * do not use up a file's quota.
  */
 export function selectPassages(fused: Hit[], opts: PostProcessOptions): Hit[] {
   if (!Number.isInteger(opts.topK) || opts.topK < 1) {
     throw new RangeError(`selectPassages: topK must be a positive integer, got ${opts.topK}`);
   }
-  const maxPerFile = opts.maxPerFile ?? Math.max(2, Math.ceil(opts.topK / 2));
-  return mergeAdjacent(capPerFile(dedupeHits(fused), maxPerFile).slice(0, opts.topK));
+  const maxPerFile = opts.maxPerFile ?? Math.max(2, Math.ceil(opts.topK / 2) + 1);
+  const maxChars = opts.maxMergedChars ?? DEFAULT_MERGE_MAX_CHARS;
+  const pool = dedupeHits(fused).slice(0, opts.topK * 2);
+  const selected: Hit[] = [];
+  const perFile = new Map<string, number>();
+  for (const hit of pool) {
+    const into = selected.findIndex((chosen) => {
+      const combined = mergePair(chosen, hit);
+      return combined !== undefined && combined.text.length <= maxChars;
+    });
+    if (into >= 0) {
+      selected[into] = mergePair(selected[into]!, hit)!;
+      continue;
+    }
+    const count = perFile.get(hit.path) ?? 0;
+    if (selected.length >= opts.topK || count >= maxPerFile) continue;
+    perFile.set(hit.path, count + 1);
+    selected.push(hit);
+  }
+  // A passage that grew may now touch another chosen one.
+  return mergeAdjacent(selected, maxChars);
 }
 
 /** Byte-order comparison: the same order on every machine, unlike localeCompare. */
@@ -170,6 +195,8 @@ function mergePair(better: Hit, worse: Hit): Hit | undefined {
     better.startLine < worse.startLine || (better.startLine === worse.startLine && better.endLine >= worse.endLine)
       ? [better, worse]
       : [worse, better];
+  // Only touching or overlapping ranges: a gap may hold a short passage we do not have,
+  // and the merged text must stay exactly the lines it claims.
   if (second.startLine > first.endLine + 1) return undefined;
   const overlapLines = Math.max(0, first.endLine - second.startLine + 1);
   const rest = second.text.split('\n').slice(overlapLines);

@@ -295,18 +295,34 @@ describe('selectPassages', () => {
     hit('h6', { path: 'docs/d.md', startLine: 1, endLine: 5, text: text('f'), score: 0.01 }),
   ];
 
-  it('dedupes, caps per file, takes topK, then merges neighbours', () => {
-    // h2 duplicates h1; h4 is a.md's third hit (cap 2 for topK 3); h6 is past topK;
-    // h1 and h3 touch and merge.
+  it('dedupes, lets neighbours extend a chosen passage, caps per file and takes topK', () => {
+    // h2 duplicates h1 and is dropped; h3 touches h1 and extends it without taking a slot;
+    // h4 and h5 fill the remaining slots; h6 is past topK.
     const selected = selectPassages(fused, { topK: 3 });
     assert.deepEqual(
       selected.map((h) => [h.id, h.path, h.startLine, h.endLine, h.score]),
       [
         ['h1', 'docs/a.md', 1, 20, 0.06],
+        ['h4', 'docs/a.md', 30, 40, 0.03],
         ['h5', 'docs/c.md', 1, 5, 0.02],
       ],
     );
     assert.equal(selected[0]?.text, `${text('a')}\n${text('c')}`);
+  });
+
+  it('caps the passages of one file (default max(2, ceil(topK/2) + 1))', () => {
+    const many = Array.from({ length: 8 }, (_, i) =>
+      hit(`big${i}`, { path: 'docs/big.md', startLine: i * 100 + 1, endLine: i * 100 + 10, text: text(`big${i}x`), score: 1 - i / 100 }),
+    );
+    const others = [hit('o1', { path: 'docs/o1.md', text: text('o1x'), score: 0.1 }), hit('o2', { path: 'docs/o2.md', text: text('o2x'), score: 0.05 })];
+    const selected = selectPassages([...many, ...others], { topK: 6 });
+    assert.deepEqual(ids(selected), ['big0', 'big1', 'big2', 'big3', 'o1', 'o2']);
+  });
+
+  it('does not join passages a line apart: the gap may hold text it does not have', () => {
+    const a = hit('a', { path: 'x.md', startLine: 1, endLine: 2, text: 'one\ntwo', score: 0.2 });
+    const b = hit('b', { path: 'x.md', startLine: 4, endLine: 5, text: 'four\nfive', score: 0.1 });
+    assert.deepEqual(ids(selectPassages([a, b], { topK: 2 })), ['a', 'b']);
   });
 
   it('honours an explicit maxPerFile', () => {
