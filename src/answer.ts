@@ -3,6 +3,7 @@
  * context, generate (streamed or not), and check the citations in the answer.
  */
 import { parseCitations } from './cite.js';
+import { Exit, RagError } from './errors.js';
 import { buildPrompt, chooseNumCtx, NOT_FOUND_PHRASE, type PromptPassage } from './prompt.js';
 import type { ChatStats, OllamaClient, PullProgress } from './ollama.js';
 import { retrieve, type OpenIndex } from './retrieve.js';
@@ -60,8 +61,18 @@ export async function askQuestion(index: OpenIndex, ollama: OllamaClient, s: Ask
 
   const modelMax = info.contextLength ?? DEFAULT_CONTEXT_CEILING;
   const contextTokens = s.numCtx ?? Math.min(modelMax, DEFAULT_CONTEXT_CEILING);
-  const built = buildPrompt(s.question, retrieval.hits, { contextTokens, answerTokens: ANSWER_TOKENS });
-  const numCtx = s.numCtx ?? chooseNumCtx(built.estimatedTokens, ANSWER_TOKENS, modelMax);
+  // A small explicit window keeps most of its room for the passages: a quarter for the answer.
+  const answerTokens = s.numCtx === undefined ? ANSWER_TOKENS : Math.min(ANSWER_TOKENS, Math.floor(s.numCtx / 4));
+  const built = buildPrompt(s.question, retrieval.hits, { contextTokens, answerTokens });
+  if (built.passages.length === 0 && retrieval.hits.length > 0) {
+    // Answering "not found" here would blame the documents for a window that is too small.
+    throw new RagError(
+      Exit.usage,
+      `The context window (${contextTokens} tokens) cannot hold the instructions, the question and one passage`,
+      s.numCtx === undefined ? 'ask a shorter question' : 'raise --num-ctx or ask a shorter question',
+    );
+  }
+  const numCtx = s.numCtx ?? chooseNumCtx(built.estimatedTokens, answerTokens, modelMax);
   const base = {
     question: s.question, passages: built.passages, droppedPassages: built.droppedPassages, chatModel: s.model,
     embedModel: index.manifest.embedModel, numCtx, promptTokensEstimated: built.estimatedTokens,
@@ -82,7 +93,7 @@ export async function askQuestion(index: OpenIndex, ollama: OllamaClient, s: Ask
     ],
     numCtx,
     temperature: s.temperature,
-    numPredict: ANSWER_TOKENS,
+    numPredict: answerTokens,
     ...(s.seed !== undefined ? { seed: s.seed } : {}),
   };
   const stats: ChatStats = {};

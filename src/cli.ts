@@ -3,8 +3,9 @@
  * module (and everything heavy it needs) is imported only when that command runs,
  * so `rag --help` and `rag --version` start as fast as node itself.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { createContext, DEFAULTS, type Context, type GlobalOptions } from './context.js';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
+import type { Context, GlobalOptions } from './context.js';
+import { DEFAULTS } from './defaults.js';
 import type { Io } from './io.js';
 
 export const VERSION = '0.1.0';
@@ -41,15 +42,23 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/** commander reads process.stdout itself; ours come from Io. 80 columns off a terminal. */
+function helpWidth(isTTY: boolean, env: Io['env']): number {
+  const columns = Number(env.COLUMNS);
+  return isTTY && Number.isInteger(columns) && columns > 20 ? columns : 80;
+}
+
 /** What a command needs from the program: its context, built once from the global flags. */
-export type ContextFactory = () => Context;
+export type ContextFactory = () => Promise<Context>;
 
 export interface ProgramHooks {
   io: Io;
   signal: AbortSignal;
   pid: number;
-  /** Receives the command's exit status when it sets one (e.g. ask's found/not found stays 0). */
+  /** Told by each command's action whether it prints JSON, so that main.ts can print a JSON error. */
   setJson: (isJson: boolean) => void;
+  /** Receives commander's usage error text instead of printing it: main.ts prints the one line. */
+  onUsageError: (message: string) => void;
 }
 
 const EXIT_CODES_HELP = `
@@ -65,11 +74,16 @@ Exit codes:
 export function buildProgram(hooks: ProgramHooks): Command {
   const { io } = hooks;
   const program = new Command();
-  const context: ContextFactory = () => createContext(program.opts<GlobalOptions>(), io, hooks.signal, hooks.pid);
+  // Loaded when a command runs: help and version never pay for chalk, fs probes or config.
+  const context: ContextFactory = async () => {
+    const { createContext } = await import('./context.js');
+    return createContext(program.opts<GlobalOptions>(), io, hooks.signal, hooks.pid);
+  };
 
   program
     .name('rag')
-    .description('Ask questions of your own documents, locally: index files with an Ollama embedding model,\nthen get answers from a local chat model with the sources they rest on.')
+    // One line per paragraph: commander wraps to the terminal, and a hard break would wrap twice.
+    .description('Ask questions of your own documents, locally: index files with an Ollama embedding model, then get answers from a local chat model with the sources they rest on.')
     .version(VERSION, '-V, --version', 'print the version and exit')
     .helpOption('-h, --help', 'show help for a command')
     .option('--db <dir>', 'index folder (default: nearest .rag/ up from here; env RAG_DB)')
@@ -81,8 +95,15 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
-      outputError: (s, write) => write(`rag: ${s.replace(/^error: /, '').trimEnd()}\n`),
+      // Suggestions come on a line of their own ("\n(Did you mean index?)"): keep one line.
+      outputError: (s) => hooks.onUsageError(s.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim()),
+      // Help is plain text; its width follows the terminal only when stdout is one.
+      getOutHelpWidth: () => helpWidth(io.stdoutIsTTY, io.env),
+      getErrHelpWidth: () => helpWidth(io.stderrIsTTY, io.env),
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
     })
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .addHelpText('after', `
 Examples:
@@ -100,13 +121,8 @@ Settings come from flags, then environment, then <index>/config.json, then defau
     .summary('add or update files in the index')
     .description(`Add or update files in the index (default: the current folder).
 
-Walks the given folders and files, honouring .gitignore and .ragignore, splits text files
-into passages by headings, paragraphs and code blocks, and embeds them with an Ollama
-embedding model. Re-running is cheap: unchanged files are skipped without being read,
-only passages whose text changed are re-embedded, and removed files are dropped.
-The index lives in .rag/ (see --db); its embedding model and chunk settings are fixed
-when it is created: change them with --rebuild.`)
-    .argument('[paths...]', 'folders or files to index', [])
+Walks the given folders and files, honouring .gitignore and .ragignore, splits text files into passages by headings, paragraphs and code blocks, and embeds them with an Ollama embedding model. Re-running is cheap: unchanged files are skipped without being read, only passages whose text changed are re-embedded, and removed files are dropped. The index lives in .rag/ (see --db); its embedding model and chunk settings are fixed when it is created: change them with --rebuild.`)
+    .addArgument(new Argument('[paths...]', 'folders or files to index').default([], 'the current folder'))
     .option('--embed-model <name>', `embedding model (env RAG_EMBED_MODEL; default: the index's, else ${DEFAULTS.embedModel})`)
     .option('--chunk-size <chars>', `target passage size in characters (default ${DEFAULTS.chunkSize})`, positiveInt('--chunk-size', 100_000))
     .option('--chunk-overlap <chars>', `characters repeated between consecutive passages (default ${DEFAULTS.chunkOverlap})`, nonNegativeInt('--chunk-overlap'))
@@ -144,7 +160,7 @@ Examples:
         batchSize: opts.batchSize as number | undefined,
         concurrency: opts.concurrency as number | undefined,
         json: Boolean(opts.json),
-      }, context());
+      }, await context());
     });
 
   program
@@ -152,10 +168,7 @@ Examples:
     .summary('answer a question from the indexed documents, with sources')
     .description(`Answer a question from the indexed documents, citing the passages it rests on.
 
-Retrieves the most relevant passages (vector and full-text search, fused), packs them
-into the chat model's context, streams the answer to stdout, then lists the sources
-cited as [n] path:lines · heading. When the documents do not contain the answer, rag
-says so and lists no sources.`)
+Retrieves the most relevant passages (vector and full-text search, fused), packs them into the chat model's context, streams the answer to stdout, then lists the sources cited as [n] path:lines · heading. When the documents do not contain the answer, rag says so and lists no sources.`)
     .argument('<question...>', 'the question (quotes optional)')
     .option('-m, --model <name>', `chat model (env RAG_MODEL; default ${DEFAULTS.model})`)
     .option('-k, --top-k <n>', `passages to give the model (default ${DEFAULTS.topK})`, positiveInt('--top-k', 100))
@@ -185,14 +198,13 @@ Examples:
         sources: opts.sources as 'cited' | 'all' | 'none',
         pull: Boolean(opts.pull),
         json: Boolean(opts.json),
-      }, context());
+      }, await context());
     });
 
   program
     .command('search')
     .summary('show the passages that best match a query (no chat model)')
-    .description(`Show the passages that best match a query, best first: path, lines, heading, score
-and text. Uses only the embedding model, so it is fast and needs no chat model.`)
+    .description(`Show the passages that best match a query, best first: path, lines, heading, score and text. Uses only the embedding model, so it is fast and needs no chat model.`)
     .argument('<query...>', 'what to look for')
     .option('-k, --top-k <n>', `passages to show (default ${DEFAULTS.topK})`, positiveInt('--top-k', 100))
     .option('--json', 'print the results as one JSON object (whole passage texts)')
@@ -203,20 +215,23 @@ Examples:
     .action(async (words: string[], opts: Record<string, unknown>) => {
       hooks.setJson(Boolean(opts.json));
       const { searchCommand } = await import('./commands/search.js');
-      await searchCommand({ query: words.join(' '), topK: opts.topK as number | undefined, json: Boolean(opts.json) }, context());
+      await searchCommand({ query: words.join(' '), topK: opts.topK as number | undefined, json: Boolean(opts.json) }, await context());
     });
 
   program
     .command('status')
     .summary('show the index and whether Ollama and its models are ready')
-    .description(`Show where the index is and what it holds (files, passages, embedding model,
-dimensions, last update), and whether Ollama is reachable with the models needed.
-Exits 0 when everything is ready, otherwise with the code of the first problem.`)
+    .description(`Show where the index is and what it holds (files, passages, embedding model, dimensions, last update), and whether Ollama is reachable with the models needed. Exits 0 when everything is ready, otherwise with the code of the first problem.`)
     .option('--json', 'print the status as one JSON object')
+    .addHelpText('after', `
+Examples:
+  $ rag status                             is everything ready?
+  $ rag status && rag ask "what changed in the last release?"
+  $ rag status --json | jq .ready`)
     .action(async (opts: Record<string, unknown>) => {
       hooks.setJson(Boolean(opts.json));
       const { statusCommand } = await import('./commands/status.js');
-      await statusCommand({ json: Boolean(opts.json) }, context());
+      await statusCommand({ json: Boolean(opts.json) }, await context());
     });
 
   return program;

@@ -11,20 +11,11 @@ import { Exit, RagError } from './errors.js';
 import type { Io } from './io.js';
 import { OllamaClient, resolveHost } from './ollama.js';
 import { createStyle, type Style } from './render/style.js';
+import { DEFAULTS } from './defaults.js';
 
 export const INDEX_FOLDER = '.rag';
 export const CONFIG_FILE = 'config.json';
 
-export const DEFAULTS = {
-  embedModel: 'nomic-embed-text',
-  model: 'llama3.2',
-  topK: 6,
-  chunkSize: 1200,
-  chunkOverlap: 150,
-  maxFileSizeMb: 5,
-  embedBatchSize: 32,
-  embedConcurrency: 2,
-} as const;
 
 /** What `<index>/config.json` may set. */
 export interface FileConfig {
@@ -47,6 +38,9 @@ const CONFIG_KEYS: Record<keyof FileConfig, 'string' | 'integer' | 'number'> = {
   maxFileSizeMb: 'number',
 };
 
+/** The same ceilings as the flags, so a config file cannot ask for what `-k` refuses. */
+const CONFIG_MAX: Partial<Record<keyof FileConfig, number>> = { topK: 100, chunkSize: 100_000, maxFileSizeMb: 1024 };
+
 /** Validates a parsed config file; a bad one stops the run naming the file and the field. */
 export function parseConfig(value: unknown, file: string): FileConfig {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -58,9 +52,16 @@ export function parseConfig(value: unknown, file: string): FileConfig {
     if (!type) {
       throw new RagError(Exit.usage, `Unknown field '${key}' in config file ${file}`, `valid fields: ${Object.keys(CONFIG_KEYS).join(', ')}`);
     }
-    const ok = type === 'string' ? typeof v === 'string' && v.trim() !== '' : typeof v === 'number' && Number.isFinite(v) && v > 0 && (type === 'number' || Number.isInteger(v));
+    // An overlap of 0 is meaningful (as --chunk-overlap 0); every other number must be positive.
+    const min = key === 'chunkOverlap' ? 0 : Number.MIN_VALUE;
+    const max = CONFIG_MAX[key as keyof FileConfig] ?? Number.MAX_SAFE_INTEGER;
+    const ok = type === 'string' ? typeof v === 'string' && v.trim() !== '' : typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max && (type === 'number' || Number.isInteger(v));
     if (!ok) {
-      const want = type === 'string' ? 'a non-empty string' : type === 'integer' ? 'a positive whole number' : 'a positive number';
+      const want =
+        type === 'string' ? 'a non-empty string'
+        : type === 'number' ? 'a positive number'
+        : max !== Number.MAX_SAFE_INTEGER ? `a whole number from 1 to ${max}`
+        : min === 0 ? 'a whole number, 0 or more' : 'a positive whole number';
       throw new RagError(Exit.usage, `Field '${key}' in config file ${file} must be ${want}`, `fix or remove it`);
     }
     config[key] = v;
@@ -159,7 +160,8 @@ export function colorAllowed(isTTY: boolean, env: Io['env'], flag: boolean | und
 export function createContext(globals: GlobalOptions, io: Io, signal: AbortSignal, pid: number): Context {
   const index = locateIndex(io.cwd, globals.db, io.env.RAG_DB);
   const config = index.exists ? readConfig(index.dir) : {};
-  const host = resolveHost(globals.host, io.env.OLLAMA_HOST ?? config.host);
+  // An empty OLLAMA_HOST means unset, as for every other variable: the config file still applies.
+  const host = resolveHost(globals.host, envValue(io, 'OLLAMA_HOST') ?? config.host);
   let client: OllamaClient | undefined;
   return {
     io,

@@ -9,6 +9,8 @@ import { Exit, RagError, describeError, isAbortError, type ExitCode } from './er
 import type { Io } from './io.js';
 import { errorJson, writeJson } from './render/json.js';
 
+const COMMANDS = ['index', 'ask', 'search', 'status'];
+
 export interface RunOptions {
   signal?: AbortSignal;
   pid?: number;
@@ -16,9 +18,19 @@ export interface RunOptions {
 
 export async function run(argv: string[], io: Io, options: RunOptions = {}): Promise<ExitCode> {
   const signal = options.signal ?? new AbortController().signal;
-  let isJson = false;
-  const verbose = argv.includes('--verbose') || argv.includes('-v') || Boolean(io.env.DEBUG);
-  const program = buildProgram({ io, signal, pid: options.pid ?? process.pid, setJson: (j) => (isJson = j) });
+  // Options after `--` are words of the question or query, not flags.
+  const flags = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  // Set by the command's action; a usage error stops before any action runs, so argv decides then.
+  let isJson = flags.includes('--json');
+  let verbose = flags.includes('--verbose') || flags.includes('-v') || Boolean(io.env.DEBUG);
+  let usageMessage: string | undefined;
+  const program = buildProgram({
+    io,
+    signal,
+    pid: options.pid ?? process.pid,
+    setJson: (j) => (isJson = j),
+    onUsageError: (message) => (usageMessage = message),
+  });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return Exit.ok;
@@ -26,9 +38,19 @@ export async function run(argv: string[], io: Io, options: RunOptions = {}): Pro
     if (err instanceof CommanderError) {
       // --help and --version end here too, with exit code 0.
       if (err.exitCode === 0) return Exit.ok;
-      if (!/help|version/.test(err.code)) io.stderr.write("Run 'rag --help' for usage.\n");
+      if (usageMessage !== undefined) {
+        // One line, like every other error: what is wrong, then where the usage is.
+        const command = flags.find((a) => COMMANDS.includes(a));
+        const usage = new RagError(Exit.usage, usageMessage, `run 'rag ${command ? `${command} ` : ''}--help' for usage`);
+        io.stderr.write(`rag: ${describeError(usage)}\n`);
+        // --verbose means details for every error, usage errors included.
+        if (verbose) io.stderr.write(`${err.stack ?? String(err)}\n`);
+        if (isJson) writeJson(io, errorJson(usage));
+      }
       return Exit.usage;
     }
+    // argv misses combined short flags (-qv); the parsed options have them once parsing got that far.
+    if (program.opts<{ verbose?: boolean }>().verbose) verbose = true;
     const rag = toRagError(err, signal);
     // A RagError without a message was already reported by its command (status).
     if (!rag.message) return rag.exitCode;
@@ -36,8 +58,6 @@ export async function run(argv: string[], io: Io, options: RunOptions = {}): Pro
     if (verbose) {
       const detail = rag.cause instanceof Error ? rag.cause : rag === err ? undefined : (err as Error);
       io.stderr.write(`${(detail ?? rag).stack ?? String(detail ?? rag)}\n`);
-    } else if (rag.exitCode === Exit.internal) {
-      io.stderr.write("Run again with --verbose for details, and report it if it persists.\n");
     }
     if (isJson) writeJson(io, errorJson(rag));
     return rag.exitCode;
@@ -48,7 +68,8 @@ function toRagError(err: unknown, signal: AbortSignal): RagError {
   if (err instanceof RagError) return err;
   if (signal.aborted || isAbortError(err)) return new RagError(Exit.interrupted, 'Interrupted', undefined, { cause: err });
   const message = err instanceof Error ? err.message : String(err);
-  return new RagError(Exit.internal, `Unexpected error: ${message.split('\n')[0]}`, undefined, { cause: err });
+  // The hint keeps it to one line, like every other error.
+  return new RagError(Exit.internal, `Unexpected error: ${message.split('\n')[0]}`, 'run again with --verbose for details, and report it if it persists', { cause: err });
 }
 
 export async function main(): Promise<void> {

@@ -115,11 +115,14 @@ function networkCode(err: unknown): string | undefined {
     }
     current = (current as { cause?: unknown }).cause;
   }
-  if (err instanceof TypeError && /terminated|fetch failed|other side closed/i.test(err.message)) return 'ECONNRESET';
+  if (err instanceof TypeError && /terminated|other side closed/i.test(err.message)) return 'ECONNRESET';
+  // fetch refuses some hosts before connecting (a "bad port" such as 1 or 6000): retrying cannot help.
+  if (err instanceof TypeError && /fetch failed/i.test(err.message)) return FETCH_REFUSED;
   return undefined;
 }
 
-const REFUSED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+const FETCH_REFUSED = 'EFETCHREFUSED';
+const REFUSED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', FETCH_REFUSED]);
 
 /** Worth retrying: the same request may succeed in a moment. */
 export function isTransient(err: unknown): boolean {
@@ -161,7 +164,9 @@ export function translateError(err: unknown, ctx: ErrorContext): RagError {
   }
   const code = networkCode(err);
   if (code !== undefined && REFUSED.has(code)) {
-    return new RagError(Exit.ollama, `Cannot reach Ollama at ${ctx.host}`, "is it running? Start it with 'ollama serve' or set OLLAMA_HOST.", { cause: err });
+    const cause = (err as { cause?: unknown }).cause;
+    const why = code === FETCH_REFUSED && cause instanceof Error && cause.message ? ` (${cause.message})` : '';
+    return new RagError(Exit.ollama, `Cannot reach Ollama at ${ctx.host}${why}`, "is it running? Start it with 'ollama serve' or set OLLAMA_HOST.", { cause: err });
   }
   if (code !== undefined || (err instanceof Error && err.name === 'TimeoutError')) {
     const why = err instanceof Error && err.name === 'TimeoutError' ? 'timed out' : `connection failed (${code})`;
@@ -319,7 +324,12 @@ export class OllamaClient {
         }
       }
     } catch (err) {
-      throw translateError(this.signal?.aborted ? (this.signal.reason ?? err) : err, ctx);
+      if (this.signal?.aborted) throw translateError(this.signal.reason ?? err, ctx);
+      const rag = translateError(err, ctx);
+      // The request was accepted, so this is not "cannot reach": the answer broke off.
+      if (rag.exitCode !== Exit.ollama) throw rag;
+      const reason = networkCode(err) !== undefined ? 'the connection was closed' : err instanceof Error ? err.message : String(err);
+      throw new RagError(Exit.ollama, `Ollama at ${this.host} stopped in the middle of the answer: ${reason}`, 'try again; check the Ollama server log if it persists', { cause: err });
     }
   }
 

@@ -1,6 +1,7 @@
 /** `rag ask`: retrieve, generate with citations, render the answer and its sources. */
 import { askQuestion, type AskResult } from '../answer.js';
-import { envValue, pick, DEFAULTS, type Context } from '../context.js';
+import { envValue, pick, type Context } from '../context.js';
+import { DEFAULTS } from '../defaults.js';
 import { Exit, RagError } from '../errors.js';
 import { writeJson } from '../render/json.js';
 import { startProgress } from '../render/progress.js';
@@ -30,6 +31,7 @@ export async function askCommand(opts: AskCommandOptions, ctx: Context): Promise
   const isStreaming = opts.stream && !opts.json;
   const progress = await startProgress(io, { enabled: !ctx.quiet && !opts.json, text: 'Searching…' });
   let wroteText = false;
+  let endsWithNewline = true;
   let result: AskResult;
   try {
     result = await askQuestion(
@@ -49,10 +51,15 @@ export async function askCommand(opts: AskCommandOptions, ctx: Context): Promise
           if (opts.json || !isStreaming) return;
           if (!wroteText) progress.stop();
           wroteText = true;
+          if (text !== '') endsWithNewline = text.endsWith('\n');
           io.stdout.write(text);
         },
       },
     );
+  } catch (err) {
+    // A stream that broke off mid-answer: end the partial line so the error starts on its own.
+    if (wroteText && !endsWithNewline) io.stdout.write('\n');
+    throw err;
   } finally {
     progress.stop();
   }
@@ -76,6 +83,9 @@ export async function askCommand(opts: AskCommandOptions, ctx: Context): Promise
   if (!result.found) {
     if (!ctx.quiet) io.stderr.write(errStyle.dim('The indexed documents do not seem to contain the answer; no sources to show.\n'));
     return;
+  }
+  if (opts.sources === 'cited' && result.cited.length === 0 && !ctx.quiet) {
+    io.stderr.write(`${errStyle.yellow('warning:')} the answer cites none of the passages; --sources all lists what it was given\n`);
   }
   io.stdout.write(renderSources(sourcesToShow(result, opts.sources), style));
   if (ctx.verbose) {

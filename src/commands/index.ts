@@ -1,5 +1,6 @@
 /** `rag index`: options in, the index run in indexer.ts, a summary out. */
-import { DEFAULTS, envValue, pick, type Context } from '../context.js';
+import { envValue, pick, type Context } from '../context.js';
+import { DEFAULTS } from '../defaults.js';
 import { runIndex, type IndexSummary } from '../indexer.js';
 import { writeJson } from '../render/json.js';
 import { startProgress } from '../render/progress.js';

@@ -1,5 +1,6 @@
 /** `rag search`: retrieval only, no chat model. */
-import { DEFAULTS, pick, type Context } from '../context.js';
+import { pick, type Context } from '../context.js';
+import { DEFAULTS } from '../defaults.js';
 import { Exit, RagError } from '../errors.js';
 import { writeJson } from '../render/json.js';
 import { location, renderHits } from '../render/text.js';

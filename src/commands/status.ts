@@ -5,10 +5,10 @@
  * `rag status && rag ask …` works as a readiness check in scripts.
  */
 import path from 'node:path';
-import { DEFAULTS, envValue, pick, type Context } from '../context.js';
+import { envValue, pick, type Context } from '../context.js';
+import { DEFAULTS } from '../defaults.js';
 import { Exit, RagError, describeError, type ExitCode } from '../errors.js';
 import { readManifest, readRecords, type Manifest } from '../manifest.js';
-import { sameModel } from '../ollama.js';
 import { writeJson } from '../render/json.js';
 
 export interface StatusOptions {
@@ -101,8 +101,9 @@ export async function statusCommand(opts: StatusOptions, ctx: Context): Promise<
       `  chat      ${chatModel} ${ok(models.chat.installed && models.chat.right_kind !== false)}`,
     ];
     io.stdout.write(`${lines.join('\n')}\n`);
-    for (const p of problems) io.stderr.write(`rag: ${describeError(p)}\n`);
   }
+  // The same stderr lines with or without --json: scripts may read either stream.
+  for (const p of problems) io.stderr.write(`rag: ${describeError(p)}\n`);
   // Already reported above: an error without a message only carries the exit code.
   if (code !== Exit.ok) throw new RagError(code, '');
 }

@@ -54,7 +54,11 @@ export function dryRunReport(s: IndexSummary): string {
 /** One line of passage text for a terminal: whitespace collapsed, cut to `width`. */
 export function snippet(text: string, width: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length <= width ? flat : `${flat.slice(0, Math.max(1, width - 1)).trimEnd()}…`;
+  if (flat.length <= width) return flat;
+  const cut = flat.slice(0, Math.max(1, width - 1));
+  // End on a whole word when that keeps most of the line; a single long word is cut inside.
+  const space = flat.charAt(cut.length) === ' ' ? cut.length : cut.lastIndexOf(' ');
+  return `${(space > cut.length / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
 
 export function renderHits(hits: Hit[], style: Style, options: { width: number; isTTY: boolean }): string {

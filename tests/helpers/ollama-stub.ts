@@ -69,7 +69,12 @@ export interface ChatRecord {
 
 export type StubRoute = '/api/embed' | '/api/chat' | '/api/show' | '/api/tags' | '/api/pull' | '/api/version';
 
-export type StubFailure = { status: number; error: string } | 'cut-stream' | 'reset' | { delayMs: number };
+/**
+ * What the next request on a route gets instead of the normal answer. `{ reply }` (only for
+ * /api/chat) is not a failure but a scripted model answer, e.g. one citing a marker that
+ * points at no passage; the request is otherwise handled as usual (options, truncation).
+ */
+export type StubFailure = { status: number; error: string } | 'cut-stream' | 'reset' | { delayMs: number } | { reply: string };
 
 export interface Stub {
   /** http://127.0.0.1:<port> */
@@ -546,7 +551,7 @@ export async function startStub(options: StubOptions = {}): Promise<Stub> {
     };
   }
 
-  function handleChat(body: Json, record: ChatRecord): Reply {
+  function handleChat(body: Json, record: ChatRecord, scriptedReply?: string): Reply {
     const name = body.model;
     if (typeof name !== 'string' || name === '') return jsonError(400, 'model is required');
     const m = lookup(name);
@@ -569,7 +574,7 @@ export async function startStub(options: StubOptions = {}): Promise<Stub> {
     record.truncated = fitted.truncated;
     const promptTokens = Math.min(numCtx, estimateStubTokens(messages.map((msg) => msg.content).join('')));
 
-    let words = answerPrompt(fitted.messages).split(' ');
+    let words = (scriptedReply ?? answerPrompt(fitted.messages)).split(' ');
     const limit = typeof options.num_predict === 'number' && options.num_predict > 0 ? Math.floor(options.num_predict) : Infinity;
     const doneReason = words.length > limit ? 'length' : 'stop';
     words = words.slice(0, limit);
@@ -690,17 +695,19 @@ export async function startStub(options: StubOptions = {}): Promise<Stub> {
     if (record !== undefined) chats.push(record);
 
     const failure = SCRIPTABLE.has(path) ? scripts.get(path)?.shift() : undefined;
+    let scriptedReply: string | undefined;
     if (failure !== undefined && typeof failure !== 'string') {
       if ('status' in failure) return jsonError(failure.status, failure.error);
-      await sleep(failure.delayMs);
+      if ('reply' in failure) scriptedReply = failure.reply;
+      else await sleep(failure.delayMs);
     }
     // A reset happens before the server does any work, so nothing (a pull, say) takes effect.
     if (failure === 'reset') return { kind: 'reset' };
-    const reply = await answer(method, path, parsed, record);
+    const reply = await answer(method, path, parsed, record, scriptedReply);
     return failure === 'cut-stream' ? { kind: 'cut', reply } : reply;
   }
 
-  async function answer(method: string, path: string, parsed: ParsedBody, record: ChatRecord | undefined): Promise<Reply> {
+  async function answer(method: string, path: string, parsed: ParsedBody, record: ChatRecord | undefined, scriptedReply?: string): Promise<Reply> {
     if (path === '/' && (method === 'GET' || method === 'HEAD')) return { kind: 'text', status: 200, text: 'Ollama is running' };
     if (method === 'GET' && path === '/api/version') return { kind: 'json', status: 200, body: { version: STUB_VERSION } };
     if (method === 'GET' && path === '/api/tags') return handleTags();
@@ -711,7 +718,7 @@ export async function startStub(options: StubOptions = {}): Promise<Stub> {
       return jsonError(400, `json: cannot unmarshal ${Array.isArray(body) ? 'array' : typeof body} into Go value of type api.Request`);
     }
     if (path === '/api/embed') return handleEmbed(body);
-    if (path === '/api/chat') return handleChat(body, record ?? chatRecord(body));
+    if (path === '/api/chat') return handleChat(body, record ?? chatRecord(body), scriptedReply);
     if (path === '/api/show') return handleShow(body);
     return handlePull(body);
   }
@@ -759,6 +766,7 @@ export async function startStub(options: StubOptions = {}): Promise<Stub> {
     busyMs: () => busyTotal + (running > 0 ? performance.now() - busySince : 0),
     failNext(path: StubRoute, failure: StubFailure, times = 1): void {
       if (!SCRIPTABLE.has(path)) throw new Error(`ollama stub: cannot script ${path}`);
+      if (typeof failure === 'object' && 'reply' in failure && path !== '/api/chat') throw new Error(`ollama stub: a scripted reply is only for /api/chat, not ${path}`);
       const queue = scripts.get(path) ?? [];
       for (let i = 0; i < times; i++) queue.push(failure);
       scripts.set(path, queue);

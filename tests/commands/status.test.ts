@@ -1,0 +1,131 @@
+/**
+ * `rag status` in-process: the whole report is always printed, and the exit code is the
+ * first problem's (index 5, then Ollama 3, then models 4), so `rag status && rag ask`
+ * works as a readiness check.
+ */
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startStub, type Stub } from '../helpers/ollama-stub.js';
+import { CORPUS, REPO_ROOT, tempDir } from '../helpers/paths.js';
+import { runRag } from '../helpers/test-io.js';
+
+interface StatusDoc {
+  ready: boolean;
+  index: { path: string; exists: boolean; root: string | null; files: number; chunks: number; embed_model: string | null; dimensions: number | null; updated_at: string | null };
+  ollama: { host: string; reachable: boolean; version: string | null };
+  models: { embed: { name: string; installed: boolean; right_kind: boolean | null }; chat: { name: string; installed: boolean; right_kind: boolean | null } };
+  problems: Array<{ code: number; message: string }>;
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('rag status', () => {
+  let stub: Stub;
+  let db: ReturnType<typeof tempDir>;
+  let env: Record<string, string>;
+  let indexed: { files: { seen: number }; chunks: { total: number }; dimensions: number };
+
+  before(async () => {
+    stub = await startStub();
+    db = tempDir();
+    env = { OLLAMA_HOST: stub.url, RAG_DB: db.dir };
+    const res = await runRag(['index', '--json', CORPUS], { cwd: REPO_ROOT, env });
+    assert.equal(res.code, 0, res.stderr);
+    indexed = JSON.parse(res.stdout) as typeof indexed;
+  });
+
+  after(async () => {
+    db.cleanup();
+    await stub.close();
+  });
+
+  it('on a fresh folder: exit 5, "no index", and the Ollama and model lines are still shown', async () => {
+    const t = tempDir();
+    try {
+      const res = await runRag(['status'], { cwd: t.dir, env: { OLLAMA_HOST: stub.url, RAG_DB: path.join(t.dir, 'none') } });
+      assert.equal(res.code, 5);
+      assert.match(res.stdout, /^Index\s+\S+none \(none yet\)$/m);
+      assert.match(res.stdout, new RegExp(`^Ollama\\s+${stub.url.replace(/\./g, '\\.')} ✓ version \\d`, 'm'));
+      assert.match(res.stdout, /^\s+embedding nomic-embed-text ✓$/m);
+      assert.match(res.stdout, /^\s+chat\s+llama3\.2 ✓$/m);
+      assert.match(res.stderr, /^rag: No index at .* — run 'rag index/);
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('after indexing: exit 0 with files, passages, model and dimensions', async () => {
+    const res = await runRag(['status'], { cwd: REPO_ROOT, env });
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stderr, '');
+    assert.match(res.stdout, new RegExp(`^\\s+files\\s+${indexed.files.seen}$`, 'm'));
+    assert.match(res.stdout, new RegExp(`^\\s+passages\\s+${indexed.chunks.total}$`, 'm'));
+    assert.match(res.stdout, new RegExp(`^\\s+model\\s+nomic-embed-text \\(${indexed.dimensions} dimensions\\)$`, 'm'));
+    assert.match(res.stdout, new RegExp(`^\\s+root\\s+${REPO_ROOT.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+    assert.doesNotMatch(res.stdout, /✗/);
+  });
+
+  it('with Ollama down: exit 3, the index still described', async () => {
+    const host = `http://127.0.0.1:${await closedPort()}`;
+    const res = await runRag(['status'], { cwd: REPO_ROOT, env: { ...env, OLLAMA_HOST: host } });
+    assert.equal(res.code, 3);
+    assert.match(res.stdout, new RegExp(`^\\s+files\\s+${indexed.files.seen}$`, 'm'));
+    assert.match(res.stdout, /^Ollama\s+\S+ ✗ unreachable$/m);
+    assert.match(res.stderr, /^rag: Cannot reach Ollama at http:\/\/127\.0\.0\.1:\d+/m);
+  });
+
+  it('a missing model: exit 4 naming the pull command', async () => {
+    const bare = await startStub({ installed: ['nomic-embed-text'] });
+    try {
+      const res = await runRag(['status'], { cwd: REPO_ROOT, env: { ...env, OLLAMA_HOST: bare.url } });
+      assert.equal(res.code, 4);
+      assert.match(res.stdout, /^\s+chat\s+llama3\.2 ✗$/m);
+      assert.match(res.stderr, /^rag: Model 'llama3\.2' is not installed — run 'ollama pull llama3\.2'/m);
+    } finally {
+      await bare.close();
+    }
+  });
+
+  it('--json: ready, index, ollama, models and problems; the same exit code and stderr as text', async () => {
+    const ready = await runRag(['status', '--json'], { cwd: REPO_ROOT, env });
+    assert.equal(ready.code, 0, ready.stderr);
+    const doc = JSON.parse(ready.stdout) as StatusDoc;
+    assert.deepEqual(Object.keys(doc).sort(), ['index', 'models', 'ollama', 'problems', 'ready']);
+    assert.equal(doc.ready, true);
+    assert.equal(doc.index.path, db.dir);
+    assert.equal(doc.index.exists, true);
+    assert.equal(doc.index.root, REPO_ROOT);
+    assert.equal(doc.index.files, indexed.files.seen);
+    assert.equal(doc.index.chunks, indexed.chunks.total);
+    assert.equal(doc.index.embed_model, 'nomic-embed-text');
+    assert.equal(doc.index.dimensions, indexed.dimensions);
+    assert.ok(doc.index.updated_at !== null && !Number.isNaN(Date.parse(doc.index.updated_at)));
+    assert.deepEqual(doc.ollama, { host: stub.url, reachable: true, version: '0.33.0' });
+    assert.deepEqual(doc.models, {
+      embed: { name: 'nomic-embed-text', installed: true, right_kind: true },
+      chat: { name: 'llama3.2', installed: true, right_kind: true },
+    });
+    assert.deepEqual(doc.problems, []);
+
+    const host = `http://127.0.0.1:${await closedPort()}`;
+    const downEnv = { ...env, OLLAMA_HOST: host };
+    const text = await runRag(['status'], { cwd: REPO_ROOT, env: downEnv });
+    const down = await runRag(['status', '--json'], { cwd: REPO_ROOT, env: downEnv });
+    assert.equal(down.code, 3);
+    assert.equal(down.stderr, text.stderr);
+    const downDoc = JSON.parse(down.stdout) as StatusDoc;
+    assert.equal(downDoc.ready, false);
+    assert.deepEqual(downDoc.ollama, { host, reachable: false, version: null });
+    assert.equal(downDoc.problems[0]?.code, 3);
+    assert.match(downDoc.problems[0]?.message ?? '', /Cannot reach Ollama/);
+  });
+});

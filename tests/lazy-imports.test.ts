@@ -1,0 +1,191 @@
+/**
+ * Start-up stays lazy (qmd's cli-lazy-llm-import test): LanceDB and Arrow load only
+ * through src/store.ts, and only in commands that open the index; `rag --version` and
+ * `rag --help` load neither them nor ora nor the ollama client. Checked three ways: the
+ * source's import statements, the compiled static import graph from the entry point,
+ * and the modules a real `bin/rag.js` process actually resolves.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { startStub, type Stub } from './helpers/ollama-stub.js';
+import { REPO_ROOT, tempDir } from './helpers/paths.js';
+import { spawnRag } from './helpers/spawn-rag.js';
+import { runRag } from './helpers/test-io.js';
+
+const SRC = path.join(REPO_ROOT, 'src');
+const DIST_SRC = path.join(REPO_ROOT, 'dist', 'src');
+const HEAVY = ['@lancedb/lancedb', 'apache-arrow'];
+
+function listFiles(dir: string, ext: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? listFiles(path.join(dir, e.name), ext) : e.name.endsWith(ext) ? [path.join(dir, e.name)] : [],
+  );
+}
+
+interface ImportStatement {
+  specifier: string;
+  /** `import type …`, or every named binding marked `type`: erased by the compiler. */
+  isTypeOnly: boolean;
+}
+
+/** Static `import … from '…'`, `import '…'` and `export … from '…'` statements (not `import()`), in order. */
+function staticImports(source: string): ImportStatement[] {
+  // Comments could hold example imports; no string in our sources starts a line with `import`.
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  const found: Array<{ at: number; statement: ImportStatement }> = [];
+  const withClause = /^\s*(?:import|export)\s+(type\s+)?([^'";]*?)\s+from\s*['"]([^'"]+)['"]/gm;
+  for (const m of code.matchAll(withClause)) {
+    const [, typeKeyword, clause = '', specifier = ''] = m;
+    // `export const x = …` never reaches `from '…'` without a quote or semicolon first.
+    const named = /^\{([^}]*)\}$/.exec(clause.trim());
+    const bindings = named?.[1]?.split(',').map((b) => b.trim()).filter(Boolean) ?? [];
+    const allTypeNamed = bindings.length > 0 && bindings.every((b) => b.startsWith('type '));
+    found.push({ at: m.index, statement: { specifier, isTypeOnly: Boolean(typeKeyword) || allTypeNamed } });
+  }
+  for (const m of code.matchAll(/^\s*import\s*['"]([^'"]+)['"]/gm)) {
+    found.push({ at: m.index, statement: { specifier: m[1] ?? '', isTypeOnly: false } });
+  }
+  return found.sort((a, b) => a.at - b.at).map((f) => f.statement);
+}
+
+describe('the import-statement parser', () => {
+  it('tells value imports from type-only ones', () => {
+    const source = [
+      "import * as lancedb from '@lancedb/lancedb';",
+      "import type { Table } from '@lancedb/lancedb';",
+      "import { type Schema, type Field } from 'apache-arrow';",
+      "import { Schema, type Field } from 'apache-arrow';",
+      "import 'side-effect';",
+      "export { x } from './x.js';",
+      "// import { fake } from 'ora';",
+      "const lazy = await import('ora');",
+    ].join('\n');
+    assert.deepEqual(staticImports(source), [
+      { specifier: '@lancedb/lancedb', isTypeOnly: false },
+      { specifier: '@lancedb/lancedb', isTypeOnly: true },
+      { specifier: 'apache-arrow', isTypeOnly: true },
+      { specifier: 'apache-arrow', isTypeOnly: false },
+      { specifier: 'side-effect', isTypeOnly: false },
+      { specifier: './x.js', isTypeOnly: false },
+    ]);
+  });
+});
+
+describe('source imports', () => {
+  it('only src/store.ts imports @lancedb/lancedb or apache-arrow (type-only imports excepted)', () => {
+    const files = listFiles(SRC, '.ts');
+    assert.ok(files.length > 10, 'src/ should hold the sources');
+    const offenders = files
+      .filter((f) => path.relative(SRC, f) !== 'store.ts')
+      .flatMap((f) => staticImports(readFileSync(f, 'utf8')).filter((i) => !i.isTypeOnly && HEAVY.includes(i.specifier)).map((i) => `${path.relative(REPO_ROOT, f)} imports ${i.specifier}`));
+    assert.deepEqual(offenders, []);
+    // And store.ts really is the one that does: the check above would pass on an empty tree.
+    const store = staticImports(readFileSync(path.join(SRC, 'store.ts'), 'utf8')).map((i) => i.specifier);
+    for (const heavy of HEAVY) assert.ok(store.includes(heavy), `store.ts no longer imports ${heavy}`);
+  });
+
+  it('cli.ts, main.ts and context.ts import no ora, ollama or store statically', () => {
+    const forbidden = (specifier: string): boolean => specifier === 'ora' || specifier === 'ollama' || /(^|\/)store(\.js)?$/.test(specifier) || HEAVY.includes(specifier);
+    for (const name of ['cli.ts', 'main.ts', 'context.ts']) {
+      const bad = staticImports(readFileSync(path.join(SRC, name), 'utf8')).filter((i) => !i.isTypeOnly && forbidden(i.specifier));
+      assert.deepEqual(bad, [], `src/${name}`);
+    }
+  });
+
+  it('nothing heavy is reachable through static imports from the entry point (compiled)', () => {
+    // What node actually loads before any dynamic import(): the transitive static graph of dist/src/main.js.
+    const seen = new Set<string>();
+    const packages = new Set<string>();
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const { specifier } of staticImports(readFileSync(file, 'utf8'))) {
+        if (specifier.startsWith('.')) visit(path.resolve(path.dirname(file), specifier));
+        else packages.add(specifier);
+      }
+    };
+    const entry = path.join(DIST_SRC, 'main.js');
+    assert.ok(existsSync(entry), 'build first: dist/src/main.js is missing');
+    visit(entry);
+    const local = [...seen].map((f) => path.relative(DIST_SRC, f)).sort();
+    for (const lazy of ['store.js', 'retrieve.js', 'indexer.js', 'answer.js', 'render/progress.js']) {
+      assert.ok(!local.includes(lazy), `${lazy} is loaded at start-up: ${local.join(', ')}`);
+    }
+    assert.ok(!local.some((f) => f.startsWith('commands/')), `a command is loaded at start-up: ${local.join(', ')}`);
+    for (const heavy of [...HEAVY, 'ora', 'ollama']) assert.ok(!packages.has(heavy), `${heavy} is loaded at start-up`);
+    assert.ok(packages.has('commander'), 'the graph walk found the entry point imports');
+  });
+});
+
+describe('modules a real process loads', () => {
+  let t: ReturnType<typeof tempDir>;
+  let stub: Stub;
+  let env: Record<string, string>;
+
+  /** Writes an --import hook that logs every URL the process resolves, then runs rag with it. */
+  async function loadedBy(args: string[], name: string): Promise<{ code: number | null; urls: string[] }> {
+    const log = path.join(t.dir, `${name}.log`);
+    writeFileSync(log, '');
+    const hooks = path.join(t.dir, 'hooks.mjs');
+    const register = path.join(t.dir, `register-${name}.mjs`);
+    writeFileSync(
+      register,
+      `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)}, { data: { log: ${JSON.stringify(log)} } });\n`,
+    );
+    const res = await spawnRag(args, { cwd: t.dir, env: { ...env, NODE_OPTIONS: `--import=${pathToFileURL(register).href}` } });
+    return { code: res.code, urls: readFileSync(log, 'utf8').split('\n').filter(Boolean) };
+  }
+
+  before(async () => {
+    t = tempDir();
+    stub = await startStub();
+    env = { OLLAMA_HOST: stub.url, RAG_DB: path.join(t.dir, 'db') };
+    // Runs in the loader thread: records the resolved URL of every import, static or dynamic.
+    writeFileSync(
+      path.join(t.dir, 'hooks.mjs'),
+      [
+        "import { appendFileSync } from 'node:fs';",
+        'let log;',
+        'export function initialize(data) { log = data.log; }',
+        'export async function resolve(specifier, context, next) {',
+        '  const result = await next(specifier, context);',
+        "  appendFileSync(log, result.url + '\\n');",
+        '  return result;',
+        '}',
+      ].join('\n'),
+    );
+    writeFileSync(path.join(t.dir, 'note.md'), '# Note\n\nWidgets are configured in the settings file.\n');
+    const indexed = await runRag(['index', 'note.md'], { cwd: t.dir, env });
+    assert.equal(indexed.code, 0, indexed.stderr);
+  });
+
+  after(async () => {
+    t.cleanup();
+    await stub.close();
+  });
+
+  const heavy = (urls: string[]): string[] => urls.filter((u) => /@lancedb|apache-arrow|\/node_modules\/(ora|ollama)\//.test(u) || /\/dist\/src\/store\.js$/.test(u));
+
+  it('rag --version and rag --help load no LanceDB, Arrow, ora or ollama', async () => {
+    for (const args of [['--version'], ['--help']]) {
+      const { code, urls } = await loadedBy(args, args[0]?.replace(/-/g, '') ?? 'run');
+      assert.equal(code, 0);
+      assert.ok(urls.some((u) => u.endsWith('/dist/src/main.js')), `the hook saw nothing: ${urls.join('\n')}`);
+      assert.deepEqual(heavy(urls), [], `rag ${args.join(' ')}`);
+    }
+  });
+
+  it('rag status loads no LanceDB either; rag search does (so the hook would notice)', async () => {
+    const status = await loadedBy(['status'], 'status');
+    assert.equal(status.code, 0);
+    assert.deepEqual(heavy(status.urls).filter((u) => /@lancedb|apache-arrow|store\.js/.test(u)), []);
+
+    const search = await loadedBy(['search', 'widgets'], 'search');
+    assert.equal(search.code, 0);
+    assert.ok(search.urls.some((u) => u.includes('@lancedb')), 'search should load LanceDB');
+    assert.ok(search.urls.some((u) => u.endsWith('/dist/src/store.js')));
+  });
+});
