@@ -4,9 +4,15 @@
  */
 import { promises as fs, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
-import ignore, { type Ignore } from 'ignore';
-import picomatch from 'picomatch';
+import { createLimiter, type Limiter } from './concurrency-limiter.js';
+import { compileGlobs } from './glob-matcher.js';
+import { loadLayers, loadLayersAbove, stackLayers, testIgnored, type IgnoreLayer } from './ignore-rules.js';
 import { describeFsError, isErrnoException, sizeLimitReason } from './load.js';
+import { relativePath, withTrailingSep } from './path-forms.js';
+import { isTextCandidate } from './text-candidates.js';
+
+export { isTextCandidate } from './text-candidates.js';
+export { relativePath } from './path-forms.js';
 
 export interface DiscoverOptions {
   /** Absolute index root: stored paths are relative to it, with '/' separators. */
@@ -94,44 +100,12 @@ export async function discoverFiles(paths: string[], options: DiscoverOptions): 
   return { files: pickUniqueFiles(walk.found), skipped: uniqueSkipped(walk.skipped), missing };
 }
 
-/** Extension allow-list (case-insensitive), plus a few well-known extensionless names. */
-export function isTextCandidate(relPath: string): boolean {
-  const name = relPath.slice(relPath.lastIndexOf('/') + 1);
-  const dot = name.lastIndexOf('.');
-  if (dot > 0) return TEXT_EXTENSIONS.has(name.slice(dot + 1).toLowerCase());
-  return TEXT_FILE_NAMES.has(name.toLowerCase());
-}
-
-/** Root-relative path with '/' separators; starts with '../' when `absPath` is outside `root`. */
-export function relativePath(root: string, absPath: string): string {
-  const rel = path.relative(root, absPath);
-  return path.sep === '/' ? rel : rel.split(path.sep).join('/');
-}
-
-// HTML is left out on purpose for now: markup would need its own extraction to chunk well.
-const TEXT_EXTENSIONS: ReadonlySet<string> = new Set([
-  // prose
-  'md', 'markdown', 'mdx', 'txt', 'text', 'rst', 'adoc', 'asciidoc', 'asc', 'org', 'tex',
-  // source code
-  'ts', 'tsx', 'js', 'jsx', 'mjs', 'cjs', 'py', 'go', 'rs', 'java', 'kt', 'c', 'h', 'cc', 'cpp', 'hpp',
-  'cs', 'rb', 'php', 'swift', 'scala', 'sh', 'bash', 'zsh', 'fish', 'ps1', 'lua', 'r', 'sql', 'pl', 'ex',
-  'exs', 'erl', 'hs', 'ml', 'clj', 'dart', 'vue', 'svelte',
-  // config and data (not CSV: rows chunk into noise)
-  'json', 'jsonc', 'yaml', 'yml', 'toml', 'ini', 'cfg', 'conf', 'xml',
-]);
-
-const TEXT_FILE_NAMES: ReadonlySet<string> = new Set([
-  'readme', 'license', 'makefile', 'dockerfile', 'changelog', 'contributing', 'notice', 'copying', 'authors',
-]);
-
 /**
  * fs calls in flight at once. libuv runs them on 4 threads by default, so a few dozen keep those
  * busy; an unbounded fan-out over a wide tree would only queue thousands of requests and risk
  * running out of file descriptors (readdir holds one per open folder).
  */
 const FS_CONCURRENCY = 32;
-
-type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
 
 interface Candidate {
   file: SourceFile;
@@ -149,19 +123,6 @@ interface Walk {
   found: Candidate[];
   skipped: SkippedFile[];
 }
-
-type IgnoreKind = 'info-exclude' | 'gitignore' | 'ragignore';
-
-/** One ignore file: its rules apply to paths under its folder, relative to that folder. */
-interface IgnoreLayer {
-  kind: IgnoreKind;
-  /** The folder with a trailing separator, so that "is under" is one `startsWith`. */
-  prefix: string;
-  rules: Ignore;
-}
-
-/** Lowest precedence first: the last layer with an opinion on a path decides. */
-const KIND_RANK: Readonly<Record<IgnoreKind, number>> = { 'info-exclude': 0, gitignore: 1, ragignore: 2 };
 
 interface Folder {
   abs: string;
@@ -328,158 +289,7 @@ function symlinkErrorReason(err: NodeJS.ErrnoException): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Ignore files
-
-/**
- * Tests one path against the ignore layers. For a folder that stays in, `layersBelow` drops
- * every layer that ignored the folder itself: the `ignore` package treats everything under an
- * ignored folder as ignored, which is right within one file (git never looks inside) but wrong
- * once a stronger layer or an explicit path has let the folder back in; below that point, git
- * would match each path against that file's patterns on its own.
- */
-function testIgnored(
-  layers: readonly IgnoreLayer[],
-  abs: string,
-  isFolder: boolean,
-): { isIgnored: boolean; layersBelow: readonly IgnoreLayer[] } {
-  let isIgnored = false;
-  let overruled: IgnoreLayer[] | undefined;
-  for (const layer of layers) {
-    if (!abs.startsWith(layer.prefix)) continue;
-    const rel = toPosix(abs.slice(layer.prefix.length));
-    const result = layer.rules.test(isFolder ? `${rel}/` : rel);
-    if (result.ignored) {
-      isIgnored = true;
-      (overruled ??= []).push(layer);
-    } else if (result.unignored) {
-      isIgnored = false;
-    }
-  }
-  const layersBelow = overruled === undefined ? layers : layers.filter((layer) => !overruled.includes(layer));
-  return { isIgnored, layersBelow };
-}
-
-/**
- * Ignore layers from the folders above an explicitly named folder, so that naming a subfolder
- * filters it as walking from the top would. Goes up to the higher of the index root (when the
- * folder is inside it) and the git repository root; the named folder and the folders on the way
- * down to it are explicit, so layers that ignore them are dropped as in `testIgnored`.
- */
-async function loadLayersAbove(walk: Walk, folderAbs: string): Promise<readonly IgnoreLayer[]> {
-  const repoRoot = await findRepoRoot(walk, folderAbs);
-  const root = path.resolve(walk.options.root);
-  const tops = [folderAbs];
-  if (repoRoot !== null) tops.push(repoRoot);
-  if (folderAbs === root || folderAbs.startsWith(withTrailingSep(root))) tops.push(root);
-  const top = tops.reduce((a, b) => (b.length < a.length ? b : a));
-
-  const chain: string[] = [];
-  for (let dir = folderAbs; dir !== top && path.dirname(dir) !== dir; dir = path.dirname(dir)) {
-    chain.unshift(path.dirname(dir));
-  }
-  let layers: readonly IgnoreLayer[] = [];
-  for (const [i, dir] of chain.entries()) {
-    const own = await loadLayers(walk, dir, { gitignore: true, ragignore: true, infoExclude: dir === repoRoot });
-    layers = stackLayers(layers, own);
-    const below = chain[i + 1] ?? folderAbs;
-    layers = testIgnored(layers, below, true).layersBelow;
-  }
-  return layers;
-}
-
-async function findRepoRoot(walk: Walk, start: string): Promise<string | null> {
-  for (let dir = start; ; ) {
-    if ((await readOptional(walk, path.join(dir, '.git'), 'stat')) !== null) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) return null;
-    dir = parent;
-  }
-}
-
-/** Reads the ignore files a folder has; `which` says which ones to look for. */
-async function loadLayers(
-  walk: Walk,
-  dir: string,
-  which: { gitignore: boolean; ragignore: boolean; infoExclude: boolean },
-): Promise<IgnoreLayer[]> {
-  const { useGitignore } = walk.options;
-  const [infoExclude, gitignore, ragignore] = await Promise.all([
-    which.infoExclude && useGitignore ? readInfoExclude(walk, dir) : null,
-    which.gitignore && useGitignore ? readIgnoreFile(walk, path.join(dir, '.gitignore')) : null,
-    which.ragignore ? readIgnoreFile(walk, path.join(dir, '.ragignore')) : null,
-  ]);
-  const layers: IgnoreLayer[] = [];
-  const prefix = withTrailingSep(dir);
-  if (infoExclude) layers.push({ kind: 'info-exclude', prefix, rules: ignore({ ignorecase: false }).add(infoExclude) });
-  if (gitignore) layers.push({ kind: 'gitignore', prefix, rules: ignore({ ignorecase: false }).add(gitignore) });
-  if (ragignore) layers.push({ kind: 'ragignore', prefix, rules: ignore({ ignorecase: false }).add(ragignore) });
-  return layers;
-}
-
-/** Deeper layers go after shallower ones of the same kind; sort is stable, so that holds. */
-function stackLayers(outer: readonly IgnoreLayer[], inner: readonly IgnoreLayer[]): readonly IgnoreLayer[] {
-  if (inner.length === 0) return outer;
-  return [...outer, ...inner].sort((a, b) => KIND_RANK[a.kind] - KIND_RANK[b.kind]);
-}
-
-/** `.git` may be a folder, or a file pointing elsewhere (submodules, worktrees). */
-async function readInfoExclude(walk: Walk, repoRoot: string): Promise<string | null> {
-  const dotGit = path.join(repoRoot, '.git');
-  const stats = await readOptional(walk, dotGit, 'stat');
-  if (stats === null || typeof stats === 'string') return null;
-  let gitDir = dotGit;
-  if (!stats.isDirectory()) {
-    const pointer = await readOptional(walk, dotGit, 'read');
-    const target = typeof pointer === 'string' ? /^gitdir:\s*(.+?)\s*$/m.exec(pointer)?.[1] : undefined;
-    if (target === undefined) return null;
-    gitDir = path.resolve(repoRoot, target);
-    // A worktree's own git dir names the shared one, which is where info/exclude lives.
-    const common = await readOptional(walk, path.join(gitDir, 'commondir'), 'read');
-    if (typeof common === 'string' && common.trim() !== '') gitDir = path.resolve(gitDir, common.trim());
-  }
-  return readIgnoreFile(walk, path.join(gitDir, 'info', 'exclude'));
-}
-
-/** An ignore file that exists but cannot be read is reported: silently indexing what it hides would be worse. */
-async function readIgnoreFile(walk: Walk, file: string): Promise<string | null> {
-  try {
-    return await walk.limit(() => fs.readFile(file, 'utf8'));
-  } catch (err) {
-    if (!isErrnoException(err)) throw err;
-    if (err.code !== 'ENOENT' && err.code !== 'ENOTDIR' && err.code !== 'EISDIR') {
-      walk.skipped.push({ relPath: relativePath(walk.options.root, file), reason: describeFsError(err) });
-    }
-    return null;
-  }
-}
-
-/** A stat or read where any file-system error simply means "not there" (git metadata probing). */
-async function readOptional(walk: Walk, file: string, op: 'stat' | 'read'): Promise<Stats | string | null> {
-  try {
-    return await walk.limit<Stats | string>(() => (op === 'stat' ? fs.stat(file) : fs.readFile(file, 'utf8')));
-  } catch (err) {
-    if (!isErrnoException(err)) throw err;
-    return null;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Globs, results, helpers
-
-function compileGlobs(patterns: readonly string[]): (relPath: string) => boolean {
-  const cleaned = patterns.map(normalizeGlob).filter((pattern) => pattern !== '');
-  const anchored = cleaned.filter((pattern) => pattern.includes('/'));
-  const bare = cleaned.filter((pattern) => !pattern.includes('/'));
-  const matchers = [
-    ...(anchored.length > 0 ? [picomatch(anchored, { dot: true })] : []),
-    ...(bare.length > 0 ? [picomatch(bare, { dot: true, basename: true })] : []),
-  ];
-  return (relPath) => matchers.some((isMatch) => isMatch(relPath));
-}
-
-function normalizeGlob(pattern: string): string {
-  return pattern.trim().replace(/^(\.\/)+/, '').replace(/^\/+/, '').replace(/\/+$/, '');
-}
+// Results, helpers
 
 /** One entry per file identity and per path, preferring a path without symlinks, then one inside the root. */
 function pickUniqueFiles(found: readonly Candidate[]): SourceFile[] {
@@ -508,23 +318,6 @@ function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function createLimiter(maxInFlight: number): Limiter {
-  let inFlight = 0;
-  const waiting: Array<() => void> = [];
-  return async (task) => {
-    if (inFlight >= maxInFlight) await new Promise<void>((resolve) => waiting.push(resolve));
-    else inFlight++;
-    try {
-      return await task();
-    } finally {
-      // Hand the slot straight to a waiter, so a newcomer cannot slip in between and overshoot.
-      const next = waiting.shift();
-      if (next) next();
-      else inFlight--;
-    }
-  };
-}
-
 async function realpathOr(abs: string, fallback: string): Promise<string> {
   try {
     return await fs.realpath(abs);
@@ -532,14 +325,6 @@ async function realpathOr(abs: string, fallback: string): Promise<string> {
     if (!isErrnoException(err)) throw err;
     return fallback;
   }
-}
-
-function withTrailingSep(dir: string): string {
-  return dir.endsWith(path.sep) ? dir : dir + path.sep;
-}
-
-function toPosix(p: string): string {
-  return path.sep === '/' ? p : p.split(path.sep).join('/');
 }
 
 function lastOf(chain: readonly string[]): string {
