@@ -7,6 +7,11 @@
  * finds their vectors by chunk hash, re-embeds nothing and rewrites the same ids. A
  * --rebuild writes a new table generation that the manifest switches to only at the end,
  * so the old index stays readable until the new one is whole.
+ *
+ * A run that writes data first marks the manifest `hasPendingWrites`; only a run that ends
+ * cleanly clears it. The next run after a crash sees the mark and finishes the job even
+ * when no file changed: it drops rows no record accounts for (a batch written just before
+ * the crash, whose files may since have gone) and compacts the table.
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -127,22 +132,26 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
   const problem = validateChunkOptions(chunk);
   if (problem) throw new RagError(Exit.usage, `Invalid chunk settings: ${problem}`, 'check --chunk-size and --chunk-overlap');
 
-  if (existing && !opts.rebuild) {
-    if (!sameModel(existing.embedModel, embedModel)) {
+  /** A run must not mix models or chunkings in one index: it would rank apples against pears. */
+  const checkCompatible = (m: Manifest | undefined): void => {
+    if (!m || opts.rebuild) return;
+    if (!sameModel(m.embedModel, embedModel)) {
       throw new RagError(
         Exit.index,
-        `The index was built with embedding model '${existing.embedModel}', not '${embedModel}'`,
-        `drop --embed-model to keep '${existing.embedModel}', or run 'rag index --rebuild --embed-model ${embedModel}'`,
+        `The index was built with embedding model '${m.embedModel}', not '${embedModel}'`,
+        `drop --embed-model to keep '${m.embedModel}', or run 'rag index --rebuild --embed-model ${embedModel}'`,
       );
     }
-    if (existing.chunkSizeChars !== chunk.chunkSizeChars || existing.chunkOverlapChars !== chunk.chunkOverlapChars) {
+    if (m.chunkSizeChars !== chunk.chunkSizeChars || m.chunkOverlapChars !== chunk.chunkOverlapChars) {
       throw new RagError(
         Exit.index,
-        `The index was built with --chunk-size ${existing.chunkSizeChars} --chunk-overlap ${existing.chunkOverlapChars}`,
+        `The index was built with --chunk-size ${m.chunkSizeChars} --chunk-overlap ${m.chunkOverlapChars}`,
         `drop those options to keep them, or run 'rag index --rebuild' with the new ones`,
       );
     }
-  }
+  };
+  // Checked before the lock too, so a mismatch fails fast without creating anything.
+  checkCompatible(existing);
 
   const root = existing ? path.resolve(deps.indexDir, existing.root) : deps.isExplicitIndex ? deps.cwd : path.dirname(deps.indexDir);
   if (!opts.dryRun) await fs.mkdir(deps.indexDir, { recursive: true });
@@ -156,6 +165,8 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
   async function indexLocked(): Promise<IndexSummary> {
     // Re-read under the lock: another writer may have finished just before us.
     const manifestNow = opts.dryRun ? existing : await readManifest(deps.indexDir);
+    // A rebuild that finished in between may have changed the model or chunking.
+    checkCompatible(manifestNow);
     const generation = opts.rebuild || !manifestNow ? (manifestNow?.generation ?? 0) + 1 : manifestNow.generation;
     const records: FileRecords = opts.rebuild ? new Map() : manifestNow ? await readRecords(deps.indexDir, generation) : new Map();
     const discovery = await discoverFiles(absPaths, {
@@ -204,6 +215,7 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
       }));
 
     let store: ChunkStore | undefined;
+    let storeOpening: Promise<ChunkStore> | undefined;
     let manifest: Manifest | undefined = opts.rebuild ? undefined : manifestNow;
     let embedder: Embedder | undefined;
     let filesDone = 0;
@@ -211,10 +223,11 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
 
     /** Opens the table, creating the index on first use; dims come from the model. */
     const openStore = async (dimensions: number): Promise<ChunkStore> => {
-      if (store) return store;
       if (manifest && manifest.dimensions !== dimensions) {
         throw new RagError(Exit.index, `Embedding model '${embedModel}' now returns ${dimensions} dimensions, the index has ${manifest.dimensions}`, "run 'rag index --rebuild'");
       }
+      if (store) return store;
+      if (manifestNow && !opts.rebuild) return openExisting(manifestNow);
       const { ChunkStore } = await import('./store.js');
       if (opts.rebuild && !manifest) await ChunkStore.dropOtherTables(deps.indexDir, tableName(manifestNow?.generation ?? 0));
       store = await ChunkStore.open(deps.indexDir, tableName(generation), { dimensions, create: true });
@@ -224,7 +237,7 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
         manifest = {
           schemaVersion: SCHEMA_VERSION, root: path.relative(deps.indexDir, root) || '.', generation, embedModel,
           ...(digest ? { embedDigest: digest } : {}), dimensions, chunkSizeChars: chunk.chunkSizeChars,
-          chunkOverlapChars: chunk.chunkOverlapChars, createdAt: stamp, updatedAt: stamp,
+          chunkOverlapChars: chunk.chunkOverlapChars, createdAt: stamp, updatedAt: stamp, hasPendingWrites: true,
         };
         // A new index is live from its first write: every batch commits whole files.
         // A rebuild becomes live only when it is complete (see finish).
@@ -270,11 +283,12 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
     const embedBatch = async (prepared: PreparedFile[]): Promise<void> => {
       const needsVectors = prepared.some((p) => p.rows.length > 0);
       if (!needsVectors || opts.dryRun) return;
-      const info = await requireModel();
-      embedder ??= new Embedder(deps.ollama(), {
-        model: embedModel, batchSize: opts.batchSize, concurrency: opts.concurrency, onEmbedded: report,
-      });
-      const reusable = store ? await store.vectorsFor(prepared.filter((p) => p.change === 'changed').map((p) => p.file.relPath)) : new Map<string, number[]>();
+      // Vectors already stored under the same chunk hash are reused: for a changed file its
+      // unchanged passages; after a crash, also for a 'new' file the rows the dead run wrote
+      // before its record. Not across a rebuild: the new generation may use another model.
+      const lookup = prepared.filter((p) => p.rows.length > 0 && (p.change === 'changed' || manifestNow?.hasPendingWrites));
+      const live = lookup.length === 0 ? undefined : store ?? (manifest && !opts.rebuild ? await openExisting(manifest) : undefined);
+      const reusable = live ? await live.vectorsFor(lookup.map((p) => p.file.relPath)) : new Map<string, number[]>();
       const pending = new Map<string, Array<{ vector?: number[] }>>();
       for (const p of prepared) {
         for (const row of p.rows) {
@@ -290,6 +304,11 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
         }
       }
       const texts = [...pending.keys()];
+      if (texts.length === 0) return;
+      const info = await requireModel();
+      embedder ??= new Embedder(deps.ollama(), {
+        model: embedModel, batchSize: opts.batchSize, concurrency: opts.concurrency, onEmbedded: report,
+      });
       const limit = maxEmbedChars(info);
       const tooLong = texts.find((t) => t.length > limit);
       if (tooLong !== undefined) {
@@ -299,11 +318,18 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
           `rebuild with a smaller --chunk-size, e.g. 'rag index --rebuild --chunk-size ${Math.max(200, Math.floor(limit / 2))}'`,
         );
       }
-      const vectors = texts.length > 0 ? await embedder.embed(texts) : [];
+      const vectors = await embedder.embed(texts);
       texts.forEach((t, i) => {
         for (const row of pending.get(t)!) row.vector = vectors[i]!;
       });
       summary.chunksEmbedded += texts.length;
+    };
+
+    /** Before the first data write of a run on a live index: a crash from here on leaves work for the next run. */
+    const markPending = async (): Promise<void> => {
+      if (opts.rebuild || !manifest || manifest.hasPendingWrites) return;
+      manifest = { ...manifest, hasPendingWrites: true };
+      await writeManifest(deps.indexDir, manifest);
     };
 
     let writeChain: Promise<void> = Promise.resolve();
@@ -321,6 +347,7 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
             // Only empty files in this batch and no index yet: nothing to store, just records.
           } else {
             const s = await openStore(dims);
+            await markPending();
             const rows = prepared.flatMap((p) => p.rows.map(({ embedText: _e, ...row }) => ({ ...row, vector: row.vector! })));
             await s.replaceFiles(prepared.map((p) => p.file.relPath), rows);
           }
@@ -385,6 +412,7 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
     if (!opts.dryRun) {
       if (removedPaths.length > 0 && manifest) {
         const s = store ?? (await openExisting(manifest));
+        await markPending();
         await s.removeFiles(removedPaths);
         for (const p of removedPaths) records.delete(p);
         recordsDirty = true;
@@ -394,12 +422,16 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
     summary.embedRequests = embedder?.requests ?? 0;
     summary.chunksTotal = [...records.values()].reduce((n, r) => n + r.chunks, 0);
     summary.changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    // Discovery's skips come sorted, load-time ones (binary files) in batch order: one order for both.
+    summary.skipped.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
     summary.elapsedMs = deps.now() - started;
     return summary;
 
+    /** The table of `m`'s generation, opened once even when two batches ask at the same time. */
     async function openExisting(m: Manifest): Promise<ChunkStore> {
-      const { ChunkStore } = await import('./store.js');
-      store = await ChunkStore.open(deps.indexDir, tableName(m.generation), { dimensions: m.dimensions, create: true });
+      storeOpening ??= import('./store.js').then(({ ChunkStore }) =>
+        ChunkStore.open(deps.indexDir, tableName(m.generation), { dimensions: m.dimensions, create: true }));
+      store = await storeOpening;
       return store;
     }
 
@@ -412,13 +444,22 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
         await openExisting(manifest);
       }
       if (recordsDirty || opts.rebuild) await writeRecords(deps.indexDir, generation, records);
-      const changed = summary.new + summary.changed + summary.removed > 0 || opts.rebuild;
+      // The previous run stopped between its first write and its end: finish its job.
+      const isRecovering = !opts.rebuild && Boolean(manifestNow?.hasPendingWrites);
+      if (isRecovering) {
+        const s = store ?? (await openExisting(manifest));
+        await s.removeFilesExcept(new Set(records.keys()));
+      }
+      const changed = summary.new + summary.changed + summary.removed > 0 || opts.rebuild || isRecovering;
       if (changed && store) await store.optimize();
-      if (changed || !manifestNow) {
-        manifest = { ...manifest, updatedAt: new Date(deps.now()).toISOString() };
+      if (changed || !manifestNow || manifest.hasPendingWrites) {
+        const { hasPendingWrites: _done, ...settled } = manifest;
+        manifest = { ...settled, updatedAt: new Date(deps.now()).toISOString() };
         await writeManifest(deps.indexDir, manifest);
       }
-      if (opts.rebuild) {
+      // After a rebuild the old generation goes; after any other writing run, the partial
+      // generation of a rebuild that was interrupted (it is never resumed, only restarted).
+      if (changed) {
         const { ChunkStore } = await import('./store.js');
         await ChunkStore.dropOtherTables(deps.indexDir, tableName(generation));
         await removeStaleRecords(deps.indexDir, generation);

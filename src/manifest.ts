@@ -27,6 +27,12 @@ export interface Manifest {
   chunkOverlapChars: number;
   createdAt: string;
   updatedAt: string;
+  /**
+   * Set before a run first writes data to the live table, cleared when it ends cleanly. Still
+   * set at the start of a run means the last one died midway: the new run reconciles the
+   * table with the records and compacts it, even when no file changed.
+   */
+  hasPendingWrites?: boolean;
 }
 
 export interface FileRecord {
@@ -102,12 +108,25 @@ export function writeManifest(indexDir: string, manifest: Manifest): Promise<voi
   return writeJsonAtomic(path.join(indexDir, MANIFEST_FILE), manifest);
 }
 
+function isFileRecord(value: unknown): value is FileRecord {
+  const r = value as Partial<FileRecord> | undefined;
+  return (
+    typeof r === 'object' && r !== null && typeof r.path === 'string' && typeof r.size === 'number' &&
+    typeof r.mtimeMs === 'number' && typeof r.hash === 'string' && typeof r.chunks === 'number'
+  );
+}
+
 export async function readRecords(indexDir: string, generation: number): Promise<FileRecords> {
-  const value = await readJson(path.join(indexDir, recordsFile(generation)));
+  const file = path.join(indexDir, recordsFile(generation));
+  const value = await readJson(file);
   const records: FileRecords = new Map();
-  if (Array.isArray(value)) {
-    for (const r of value as FileRecord[]) records.set(r.path, r);
+  if (value === undefined) return records;
+  // Read as "no records", a damaged file would make the next run re-embed everything and
+  // never remove the rows of deleted files: refuse it instead.
+  if (!Array.isArray(value) || !value.every(isFileRecord)) {
+    throw new RagError(Exit.index, `The index file ${file} is corrupt`, "run 'rag index --rebuild'");
   }
+  for (const r of value) records.set(r.path, r);
   return records;
 }
 

@@ -193,6 +193,17 @@ export class ChunkStore {
     if (paths.length > 0) await this.table.delete(pathIn(paths));
   }
 
+  /**
+   * Deletes the rows of every file not in `keep`: after a crash, rows written just before
+   * their file's record was saved, whose file may be gone by now. Returns the paths removed.
+   */
+  async removeFilesExcept(keep: ReadonlySet<string>): Promise<string[]> {
+    const rows = await this.table.query().select(['path']).toArray();
+    const orphans = [...new Set((rows as Array<Record<string, unknown>>).map((r) => String(r.path)))].filter((p) => !keep.has(p)).sort();
+    await this.removeFiles(orphans);
+    return orphans;
+  }
+
   async vectorSearch(vector: number[], limit: number): Promise<Hit[]> {
     const rows = await this.table.vectorSearch(vector).distanceType('cosine').select([...HIT_COLUMNS, '_distance']).limit(limit).toArray();
     return (rows as Array<Record<string, unknown>>).map((r) => toHit(r, 1 - Number(r._distance)));

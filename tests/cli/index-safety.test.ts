@@ -1,0 +1,228 @@
+/**
+ * The safety of the index (DESIGN §10) with `bin/rag.js index` as a real process: killed
+ * with SIGKILL or interrupted with SIGINT midway, and raced by a second writer. Each time
+ * the next run must end exactly where a clean build of the same tree ends: the same ids,
+ * no duplicates. The stub is slowed down so that a run is still under way when the test
+ * acts; the test acts on what the stub has seen, never on elapsed time.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { readManifest, tableName } from '../../src/manifest.js';
+import { ChunkStore } from '../../src/store.js';
+import { startStub, type Stub } from '../helpers/ollama-stub.js';
+import { BIN, tempDir } from '../helpers/paths.js';
+import type { SpawnResult } from '../helpers/spawn-rag.js';
+import { runRag } from '../helpers/test-io.js';
+
+const STACK_LINE = /^\s+at .+/m;
+/** More files than one write batch (64), so a run commits in more than one step. */
+const NOTES = 80;
+const SLOW = { embedMsPerRequest: 30 };
+
+type Row = { id: string; path: string };
+
+function writeNotes(dir: string): void {
+  const docs = path.join(dir, 'docs');
+  mkdirSync(docs, { recursive: true });
+  for (let i = 0; i < NOTES; i++) {
+    const place = ['river', 'forest', 'valley', 'harbour', 'meadow'][i % 5];
+    writeFileSync(path.join(docs, `note-${String(i).padStart(3, '0')}.md`), `# Note ${i}\n\nThis note is about topic ${i} and the ${place} beyond the hill.\n`);
+  }
+}
+
+/** `rag <args>` as a process we can signal; resolves when it has exited. */
+function startRag(args: string[], options: { cwd: string; env: Record<string, string> }): { child: ChildProcess; done: Promise<SpawnResult> } {
+  const env: Record<string, string> = {};
+  // A clean environment: nothing from the developer's shell leaks into the test.
+  for (const key of ['PATH', 'HOME', 'TMPDIR']) if (process.env[key]) env[key] = process.env[key]!;
+  Object.assign(env, options.env);
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<SpawnResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { child, done };
+}
+
+/** Polls until `condition` holds; fails (rather than hangs) if the process ends first. */
+async function until(condition: () => boolean, run: { done: Promise<SpawnResult> }, what: string): Promise<void> {
+  let exited: SpawnResult | undefined;
+  void run.done.then((r) => (exited = r));
+  while (!condition()) {
+    if (exited) assert.fail(`the run ended before ${what}: exit ${exited.code}\n${exited.stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+async function storedRows(db: string): Promise<Row[]> {
+  const manifest = await readManifest(db);
+  assert.ok(manifest, `no manifest in ${db}`);
+  const store = await ChunkStore.open(db, tableName(manifest.generation), { dimensions: manifest.dimensions, create: false });
+  return store.listIds();
+}
+
+async function hasTextIndex(db: string): Promise<boolean> {
+  const manifest = await readManifest(db);
+  assert.ok(manifest);
+  return (await ChunkStore.open(db, tableName(manifest.generation), { dimensions: manifest.dimensions, create: false })).hasTextIndex();
+}
+
+async function cleanBuild(cwd: string, stub: Stub): Promise<Row[]> {
+  const fresh = tempDir('rag-clean-');
+  try {
+    const res = await runRag(['index', 'docs'], { cwd, env: { OLLAMA_HOST: stub.url, RAG_DB: fresh.dir } });
+    assert.equal(res.code, 0, res.stderr);
+    return await storedRows(fresh.dir);
+  } finally {
+    fresh.cleanup();
+  }
+}
+
+/** Whatever a dead run left: each recorded file has exactly its chunks stored, and no id twice. */
+async function assertConsistent(db: string): Promise<void> {
+  const manifest = await readManifest(db);
+  if (!manifest) return; // killed before its first commit: nothing to check
+  const rows = await storedRows(db);
+  assert.equal(new Set(rows.map((r) => r.id)).size, rows.length, 'duplicate ids');
+  const file = path.join(db, `files_g${manifest.generation}.json`);
+  const records = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Array<{ path: string; chunks: number }>) : [];
+  for (const r of records) assert.equal(rows.filter((row) => row.path === r.path).length, r.chunks, `${r.path} is recorded but not stored whole`);
+}
+
+function assertOneErrorLine(stderr: string, pattern: RegExp): void {
+  const lines = stderr.split('\n').filter((l) => l !== '');
+  assert.equal(lines.length, 1, `expected one stderr line, got:\n${stderr}`);
+  assert.match(lines[0] ?? '', /^rag: /);
+  assert.match(lines[0] ?? '', pattern);
+  assert.doesNotMatch(stderr, STACK_LINE);
+}
+
+describe('rag index survives being stopped midway', () => {
+  it('kill -9 mid-run: the next run ends with the ids of a clean build', async () => {
+    const stub = await startStub({ cost: SLOW });
+    const t = tempDir();
+    try {
+      writeNotes(t.dir);
+      const db = path.join(t.dir, 'db');
+      const env = { OLLAMA_HOST: stub.url, RAG_DB: db };
+      const run = startRag(['index', '--batch-size', '2', 'docs'], { cwd: t.dir, env });
+      // Past the first write batch's 32 requests, into the second.
+      await until(() => stub.embedRequests() >= 34, run, '34 embed requests');
+      run.child.kill('SIGKILL');
+      const killed = await run.done;
+      assert.equal(killed.signal, 'SIGKILL');
+      await assertConsistent(db);
+
+      stub.setCost({});
+      const rerun = await runRag(['index', 'docs'], { cwd: t.dir, env });
+      assert.equal(rerun.code, 0, rerun.stderr);
+      assert.ok(!existsSync(path.join(db, 'lock')), "the dead run's lock was taken over and released");
+      const rows = await storedRows(db);
+      assert.deepEqual(rows, await cleanBuild(t.dir, stub));
+      assert.equal(rows.length, NOTES);
+      assert.ok(await hasTextIndex(db), 'the re-run finished the job: the table is compacted');
+    } finally {
+      t.cleanup();
+      await stub.close();
+    }
+  });
+
+  it('SIGINT: exit 130 with one line, the lock released, the index readable; a re-run completes', async () => {
+    const stub = await startStub();
+    const t = tempDir();
+    try {
+      writeNotes(t.dir);
+      const db = path.join(t.dir, 'db');
+      const env = { OLLAMA_HOST: stub.url, RAG_DB: db };
+      const first = await runRag(['index', 'docs'], { cwd: t.dir, env });
+      assert.equal(first.code, 0, first.stderr);
+      for (const name of readdirSync(path.join(t.dir, 'docs'))) appendFileSync(path.join(t.dir, 'docs', name), '\nA second paragraph, added later, about the weather.\n');
+
+      stub.setCost(SLOW);
+      stub.resetLog();
+      const run = startRag(['index', '--batch-size', '2', 'docs'], { cwd: t.dir, env });
+      await until(() => stub.embedRequests() >= 8, run, '8 embed requests');
+      run.child.kill('SIGINT');
+      const interrupted = await run.done;
+      assert.equal(interrupted.code, 130, interrupted.stderr);
+      assertOneErrorLine(interrupted.stderr, /Interrupted/);
+      assert.ok(!existsSync(path.join(db, 'lock')), 'the lock is released');
+      await assertConsistent(db);
+
+      stub.setCost({});
+      const search = await runRag(['search', '--json', 'river beyond the hill'], { cwd: t.dir, env });
+      assert.equal(search.code, 0, search.stderr);
+      assert.ok((JSON.parse(search.stdout) as { results: unknown[] }).results.length > 0);
+
+      const rerun = await runRag(['index', 'docs'], { cwd: t.dir, env });
+      assert.equal(rerun.code, 0, rerun.stderr);
+      assert.deepEqual(await storedRows(db), await cleanBuild(t.dir, stub));
+    } finally {
+      t.cleanup();
+      await stub.close();
+    }
+  });
+});
+
+describe('rag index: one writer at a time', () => {
+  it('a second run while one is writing exits 5 naming the holder; the first finishes; no duplicates', async () => {
+    const stub = await startStub({ cost: SLOW });
+    const t = tempDir();
+    try {
+      writeNotes(t.dir);
+      const env = { OLLAMA_HOST: stub.url, RAG_DB: path.join(t.dir, 'db') };
+      // One passage per request at 30 ms each: A holds the lock for seconds, ample for B to start.
+      const a = startRag(['index', '--batch-size', '1', 'docs'], { cwd: t.dir, env });
+      // An embed request means the lock is taken (it is acquired before any file is read).
+      await until(() => stub.embedRequests() >= 1, a, 'the first embed request');
+      const b = startRag(['index', '--batch-size', '1', 'docs'], { cwd: t.dir, env });
+      const second = await b.done;
+      assert.equal(second.code, 5, second.stderr);
+      assertOneErrorLine(second.stderr, new RegExp(`locked by another 'rag index' \\(pid ${a.child.pid}\\b`));
+      // B has had its answer: let A finish quickly.
+      stub.setCost({});
+      const first = await a.done;
+      assert.equal(first.code, 0, first.stderr);
+
+      const rows = await storedRows(env.RAG_DB);
+      assert.deepEqual(rows, await cleanBuild(t.dir, stub));
+      assert.equal(rows.length, NOTES);
+    } finally {
+      t.cleanup();
+      await stub.close();
+    }
+  });
+
+  it('two runs started together: each succeeds or exits 5 naming the other; the index equals a clean build', async () => {
+    const stub = await startStub({ cost: SLOW });
+    const t = tempDir();
+    try {
+      writeNotes(t.dir);
+      const env = { OLLAMA_HOST: stub.url, RAG_DB: path.join(t.dir, 'db') };
+      const runs = [0, 1].map(() => startRag(['index', '--batch-size', '4', 'docs'], { cwd: t.dir, env }));
+      const results = await Promise.all(runs.map((r) => r.done));
+      assert.ok(results.some((r) => r.code === 0), results.map((r) => r.stderr).join('\n'));
+      results.forEach((r, i) => {
+        if (r.code === 0) return;
+        assert.equal(r.code, 5, r.stderr);
+        assertOneErrorLine(r.stderr, new RegExp(`\\(pid ${runs[1 - i]?.child.pid}\\b`));
+      });
+      assert.ok(!existsSync(path.join(env.RAG_DB, 'lock')));
+
+      stub.setCost({});
+      const rows = await storedRows(env.RAG_DB);
+      assert.equal(new Set(rows.map((r) => r.id)).size, rows.length, 'duplicate ids');
+      assert.deepEqual(rows, await cleanBuild(t.dir, stub));
+    } finally {
+      t.cleanup();
+      await stub.close();
+    }
+  });
+});
