@@ -5,7 +5,10 @@
  * keep it busy and more only queue; each request carries one bounded batch, so no
  * request grows with the corpus and a retry resends only that batch.
  */
-import type { OllamaClient } from './ollama.js';
+import { chunkText, type DocFormat } from './chunk.js';
+import { createLimiter, type Limiter } from './concurrency-limiter.js';
+import type { ModelInfo, OllamaClient } from './ollama.js';
+import type { Chunk } from './types.js';
 
 interface TaskPrefixes {
   document: string;
@@ -55,35 +58,60 @@ export interface EmbedderOptions {
  * ready and get their vectors back; the requests in flight stay bounded overall.
  */
 export class Embedder {
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
+  private readonly limit: Limiter;
   requests = 0;
   inputs = 0;
 
   constructor(
     private readonly ollama: OllamaClient,
     private readonly options: EmbedderOptions,
-  ) {}
+  ) {
+    this.limit = createLimiter(options.concurrency);
+  }
 
   async embed(texts: string[]): Promise<number[][]> {
     const batches: string[][] = [];
     for (let i = 0; i < texts.length; i += this.options.batchSize) batches.push(texts.slice(i, i + this.options.batchSize));
-    const results = await Promise.all(batches.map((batch) => this.request(batch)));
+    const results = await Promise.all(batches.map((batch) => this.limit(() => this.request(batch))));
     return results.flat();
   }
 
   private async request(batch: string[]): Promise<number[][]> {
-    if (this.active >= this.options.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active++;
-    try {
-      const vectors = await this.ollama.embed(this.options.model, batch);
-      this.requests++;
-      this.inputs += batch.length;
-      this.options.onEmbedded?.(batch.length);
-      return vectors;
-    } finally {
-      this.active--;
-      this.waiting.shift()?.();
+    const vectors = await this.ollama.embed(this.options.model, batch);
+    this.requests++;
+    this.inputs += batch.length;
+    this.options.onEmbedded?.(batch.length);
+    return vectors;
+  }
+}
+
+/**
+ * Characters that surely fit the embedding model's context, at a conservative three
+ * characters a token. Ollama embeds within the model's num_ctx (2048 unless the
+ * model sets more), not its advertised maximum, so respect both.
+ */
+export function maxEmbedChars(info: ModelInfo): number {
+  return Math.min(info.contextLength ?? 2048, 2048) * 3;
+}
+
+/**
+ * Splits again any passage whose embedded text would not fit the model, so nothing is
+ * silently truncated by the server. `headerChars` is the length of what documentText
+ * puts in front of a passage. Line ranges stay exact; the heading stays the section's.
+ */
+export function fitChunksToModel(chunks: Chunk[], format: DocFormat, maxChars: number, headerChars: (c: Chunk) => number): Chunk[] {
+  const out: Chunk[] = [];
+  for (const c of chunks) {
+    const room = maxChars - headerChars(c);
+    if (c.text.length <= room) {
+      out.push(c);
+      continue;
+    }
+    // The chunker's hard limit is size + overlap: leave no overlap so pieces fit the room.
+    const size = Math.max(200, Math.floor(room));
+    for (const piece of chunkText(c.text, format, { chunkSizeChars: size, chunkOverlapChars: 0 })) {
+      out.push({ text: piece.text, startLine: c.startLine + piece.startLine - 1, endLine: c.startLine + piece.endLine - 1, heading: c.heading });
     }
   }
+  return out;
 }

@@ -16,9 +16,9 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { chunkText, detectFormat, validateChunkOptions, type ChunkOptions } from './chunk.js';
+import { chunkText, detectFormat, validateChunkOptions, type ChunkOptions, type DocFormat } from './chunk.js';
 import { discoverFiles, relativePath, type SkippedFile, type SourceFile } from './discover.js';
-import { Embedder, documentText } from './embed.js';
+import { Embedder, documentText, fitChunksToModel, maxEmbedChars } from './embed.js';
 import { Exit, RagError } from './errors.js';
 import { loadFile } from './load.js';
 import { acquireLock } from './lock.js';
@@ -28,6 +28,7 @@ import {
 } from './manifest.js';
 import { sameModel, type ModelInfo, type OllamaClient } from './ollama.js';
 import type { ChunkRow, ChunkStore } from './store.js';
+import type { Chunk } from './types.js';
 
 export interface IndexOptions {
   /** As the user typed them; resolved against the cwd. */
@@ -62,8 +63,11 @@ export interface IndexDeps {
 }
 
 export interface IndexProgress {
+  /** Files read so far, of those that may have changed. */
   filesDone: number;
   filesTotal: number;
+  /** Passages found in changed files so far, and how many of them were embedded. */
+  chunksQueued: number;
   chunksEmbedded: number;
 }
 
@@ -105,11 +109,35 @@ function inScope(relPath: string, scopes: string[]): boolean {
   return scopes.some((s) => s === '' || relPath === s || relPath.startsWith(`${s}/`));
 }
 
+type PendingRow = Omit<ChunkRow, 'vector'> & { vector?: number[]; embedText: string };
+
 interface PreparedFile {
   file: SourceFile;
   record: FileRecord;
-  rows: Array<Omit<ChunkRow, 'vector'> & { vector?: number[]; embedText: string }>;
+  format: DocFormat;
+  chunks: Chunk[];
+  rows: PendingRow[];
   change: FileChange;
+}
+
+/**
+ * Rows for one file's chunks. The id is stable across runs: path, the hash of the
+ * embedded text, and which occurrence of that text in the file it is.
+ */
+function buildRows(embedModel: string, relPath: string, fileHash: string, chunks: Chunk[]): PendingRow[] {
+  const counts = new Map<string, number>();
+  return chunks.map((c) => {
+    const embedText = documentText(embedModel, relPath, c.heading, c.text);
+    const chunkHash = sha(embedText);
+    const ordinal = counts.get(chunkHash) ?? 0;
+    counts.set(chunkHash, ordinal + 1);
+    return {
+      id: sha(`${relPath}\0${chunkHash}\0${ordinal}`),
+      path: relPath, startLine: c.startLine, endLine: c.endLine, heading: c.heading, text: c.text,
+      searchText: [c.heading, relPath, c.text].filter(Boolean).join('\n'),
+      fileHash, chunkHash, embedText,
+    };
+  });
 }
 
 export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<IndexSummary> {
@@ -219,7 +247,8 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
     let manifest: Manifest | undefined = opts.rebuild ? undefined : manifestNow;
     let embedder: Embedder | undefined;
     let filesDone = 0;
-    const report = () => deps.onProgress?.({ filesDone, filesTotal: candidates.length, chunksEmbedded: embedder?.inputs ?? 0 });
+    let chunksQueued = 0;
+    const report = () => deps.onProgress?.({ filesDone, filesTotal: candidates.length, chunksQueued, chunksEmbedded: embedder?.inputs ?? 0 });
 
     /** Opens the table, creating the index on first use; dims come from the model. */
     const openStore = async (dimensions: number): Promise<ChunkStore> => {
@@ -262,22 +291,13 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
         summary.unchanged++;
         return undefined;
       }
-      const chunks = chunkText(loaded.text, detectFormat(file.relPath), chunk);
-      const counts = new Map<string, number>();
-      const rows = chunks.map((c) => {
-        const embedText = documentText(embedModel, file.relPath, c.heading, c.text);
-        const chunkHash = sha(embedText);
-        const ordinal = counts.get(chunkHash) ?? 0;
-        counts.set(chunkHash, ordinal + 1);
-        return {
-          id: sha(`${file.relPath}\0${chunkHash}\0${ordinal}`),
-          path: file.relPath, startLine: c.startLine, endLine: c.endLine, heading: c.heading, text: c.text,
-          searchText: [c.heading, file.relPath, c.text].filter(Boolean).join('\n'),
-          fileHash: loaded.hash, chunkHash, embedText,
-        };
-      });
+      const format = detectFormat(file.relPath);
+      const chunks = chunkText(loaded.text, format, chunk);
+      const rows = buildRows(embedModel, file.relPath, loaded.hash, chunks);
       record.chunks = rows.length;
-      return { file, record, rows, change: previous ? 'changed' : 'new' };
+      chunksQueued += rows.length;
+      report();
+      return { file, record, format, chunks, rows, change: previous ? 'changed' : 'new' };
     };
 
     const embedBatch = async (prepared: PreparedFile[]): Promise<void> => {
@@ -289,39 +309,50 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
       const lookup = prepared.filter((p) => p.rows.length > 0 && (p.change === 'changed' || manifestNow?.hasPendingWrites));
       const live = lookup.length === 0 ? undefined : store ?? (manifest && !opts.rebuild ? await openExisting(manifest) : undefined);
       const reusable = live ? await live.vectorsFor(lookup.map((p) => p.file.relPath)) : new Map<string, number[]>();
-      const pending = new Map<string, Array<{ vector?: number[] }>>();
-      for (const p of prepared) {
-        for (const row of p.rows) {
-          const vector = reusable.get(row.chunkHash);
-          if (vector) {
-            row.vector = vector;
-            summary.chunksReused++;
-          } else {
-            const list = pending.get(row.embedText);
-            if (list) list.push(row);
-            else pending.set(row.embedText, [row]);
+      const collectPending = (): Map<string, PendingRow[]> => {
+        const pending = new Map<string, PendingRow[]>();
+        for (const p of prepared) {
+          for (const row of p.rows) {
+            if (row.vector) continue;
+            const vector = reusable.get(row.chunkHash);
+            if (vector) {
+              row.vector = vector;
+              summary.chunksReused++;
+            } else {
+              const list = pending.get(row.embedText);
+              if (list) list.push(row);
+              else pending.set(row.embedText, [row]);
+            }
           }
         }
+        return pending;
+      };
+      let pending = collectPending();
+      if (pending.size === 0) return;
+      const info = await requireModel();
+      const limit = maxEmbedChars(info);
+      if ([...pending.keys()].some((t) => t.length > limit)) {
+        // Split again rather than let the server truncate (or refuse) a passage.
+        for (const p of prepared) {
+          if (!p.rows.some((r) => !r.vector && r.embedText.length > limit)) continue;
+          const header = (c: Chunk) => documentText(embedModel, p.file.relPath, c.heading, '').length;
+          summary.chunksReused -= p.rows.filter((r) => r.vector).length;
+          p.chunks = fitChunksToModel(p.chunks, p.format, limit, header);
+          chunksQueued += p.chunks.length - p.rows.length;
+          p.rows = buildRows(embedModel, p.file.relPath, p.record.hash, p.chunks);
+          p.record.chunks = p.rows.length;
+        }
+        pending = collectPending();
       }
       const texts = [...pending.keys()];
-      if (texts.length === 0) return;
-      const info = await requireModel();
       embedder ??= new Embedder(deps.ollama(), {
         model: embedModel, batchSize: opts.batchSize, concurrency: opts.concurrency, onEmbedded: report,
       });
-      const limit = maxEmbedChars(info);
-      const tooLong = texts.find((t) => t.length > limit);
-      if (tooLong !== undefined) {
-        throw new RagError(
-          Exit.usage,
-          `A passage of ${tooLong.length} characters is too long for embedding model '${embedModel}' (context ${info.contextLength} tokens)`,
-          `rebuild with a smaller --chunk-size, e.g. 'rag index --rebuild --chunk-size ${Math.max(200, Math.floor(limit / 2))}'`,
-        );
-      }
       const vectors = await embedder.embed(texts);
       texts.forEach((t, i) => {
         for (const row of pending.get(t)!) row.vector = vectors[i]!;
       });
+      // Identical passages share one input, so this counts what the server embedded.
       summary.chunksEmbedded += texts.length;
     };
 
@@ -372,12 +403,12 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
         if (deps.signal.aborted) break;
         const before = summary.unchanged;
         const p = await prepare(f);
+        filesDone++;
         if (p) prepared.push(p);
         else if (summary.unchanged > before) touched = true;
       }
       await embedBatch(prepared);
       await write(prepared, touched);
-      filesDone += files.length;
       report();
     };
     const flush = async () => {
@@ -466,11 +497,4 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
       }
     }
   }
-}
-
-/** Characters that safely fit the embedding model's context (about 3 characters a token, conservatively). */
-function maxEmbedChars(info: ModelInfo): number {
-  // Ollama embeds with the model's num_ctx (2048 by default), not its maximum: respect both.
-  const tokens = Math.min(info.contextLength ?? 2048, 2048);
-  return tokens * 3;
 }

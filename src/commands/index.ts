@@ -59,7 +59,7 @@ export async function indexCommand(opts: IndexCommandOptions, ctx: Context): Pro
         pid: ctx.pid,
         now: io.now,
         signal: ctx.signal,
-        onProgress: (p) => progress.update(`Indexing: ${p.filesDone}/${p.filesTotal} files · ${p.chunksEmbedded} passages embedded`),
+        onProgress: (p) => progress.update(`Indexing: ${p.filesDone}/${p.filesTotal} files read · ${p.chunksEmbedded}/${p.chunksQueued} passages embedded`),
         onPull: (status, completed, total) =>
           progress.update(`Pulling model: ${status}${total ? ` ${Math.floor(((completed ?? 0) / total) * 100)}%` : ''}`),
       },

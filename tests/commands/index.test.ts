@@ -745,3 +745,33 @@ describe('rag index: the writer lock', () => {
     }
   });
 });
+
+describe('rag index: passages too long for the embedding model', () => {
+  it('are split again to fit its context, never truncated by the server, with exact line ranges', async () => {
+    const stub = await startStub();
+    const copy = corpusCopy();
+    try {
+      const db = path.join(copy.dir, 'db');
+      // all-minilm's context (256 tokens) is far smaller than a default 1,200-character passage.
+      const res = await runRag(['index', '--json', '--embed-model', 'all-minilm', 'corpus'], { cwd: copy.dir, env: { OLLAMA_HOST: stub.url, RAG_DB: db } });
+      const doc = parseJson<IndexDoc>(res);
+      const inputs = stub.embedInputs();
+      assert.equal(stub.truncatedEmbedInputs(), 0, 'the server had to truncate an input');
+      assert.ok(inputs.every((t) => t.length <= 256 * 3), `longest input ${Math.max(...inputs.map((t) => t.length))}`);
+
+      // More, smaller passages than with a large-context model, each still exactly its lines.
+      const big = await cleanBuild(copy.dir, ['corpus'], stub);
+      assert.ok(doc.chunks.total > big.length, `${doc.chunks.total} passages vs ${big.length}`);
+      const search = parseJson<{ results: Array<{ path: string; start_line: number; end_line: number; text: string }> }>(
+        await runRag(['search', '--json', '-k', '10', 'embedding model'], { cwd: copy.dir, env: { OLLAMA_HOST: stub.url, RAG_DB: db } }),
+      );
+      for (const r of search.results) {
+        const lines = readFileSync(path.join(copy.dir, r.path), 'utf8').split('\n');
+        assert.equal(r.text, lines.slice(r.start_line - 1, r.end_line).join('\n'), `${r.path}:${r.start_line}-${r.end_line}`);
+      }
+    } finally {
+      copy.cleanup();
+      await stub.close();
+    }
+  });
+});

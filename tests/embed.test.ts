@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { documentText, fitChunksToModel, maxEmbedChars, queryText, taskPrefixes } from '../src/embed.js';
+import type { Chunk } from '../src/types.js';
+
+describe('task prefixes and embedded text', () => {
+  const cases: Array<[string, string, string]> = [
+    ['nomic-embed-text', 'search_document: ', 'search_query: '],
+    ['nomic-embed-text:v1.5', 'search_document: ', 'search_query: '],
+    ['mxbai-embed-large', '', 'Represent this sentence for searching relevant passages: '],
+    ['library/snowflake-arctic-embed2:568m', '', 'Represent this sentence for searching relevant passages: '],
+    ['bge-m3', '', ''],
+  ];
+  for (const [model, doc, query] of cases) {
+    it(model, () => {
+      assert.deepEqual(taskPrefixes(model), { document: doc, query });
+      assert.equal(queryText(model, 'why?'), `${query}why?`);
+    });
+  }
+
+  it('puts the path and heading breadcrumb in front of the passage', () => {
+    assert.equal(documentText('bge-m3', 'docs/a.md', 'Install > Linux', 'Run it.'), 'docs/a.md · Install > Linux\n\nRun it.');
+    assert.equal(documentText('nomic-embed-text', 'a.txt', '', 'x'), 'search_document: a.txt\n\nx');
+  });
+});
+
+describe('fitChunksToModel', () => {
+  const sentence = (i: number) => `Sentence number ${i} talks about something quite ordinary.`;
+  const lines = Array.from({ length: 40 }, (_, i) => sentence(i));
+  const chunk: Chunk = { text: lines.join('\n'), startLine: 11, endLine: 50, heading: 'Guide > Part' };
+
+  it('leaves passages that fit alone', () => {
+    assert.deepEqual(fitChunksToModel([chunk], 'markdown', 100_000, () => 20), [chunk]);
+  });
+
+  it('splits a passage that does not fit, keeping exact lines and the heading', () => {
+    const fitted = fitChunksToModel([chunk], 'markdown', 700, () => 40);
+    assert.ok(fitted.length > 1);
+    for (const c of fitted) {
+      assert.ok(c.text.length + 40 <= 700, `${c.text.length}`);
+      assert.equal(c.heading, 'Guide > Part');
+      assert.equal(c.text, lines.slice(c.startLine - 11, c.endLine - 10).join('\n'));
+    }
+    assert.equal(fitted[0]?.startLine, 11);
+    assert.equal(fitted.at(-1)?.endLine, 50);
+  });
+
+  it('takes the smaller of the model context and 2,048 tokens, at three characters a token', () => {
+    assert.equal(maxEmbedChars({ name: 'm', capabilities: [], contextLength: 512 }), 1536);
+    assert.equal(maxEmbedChars({ name: 'm', capabilities: [], contextLength: 8192 }), 6144);
+    assert.equal(maxEmbedChars({ name: 'm', capabilities: [] }), 6144);
+  });
+});
