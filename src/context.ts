@@ -11,7 +11,6 @@ import { Exit, RagError } from './errors.js';
 import type { Io } from './io.js';
 import { OllamaClient, resolveHost } from './ollama.js';
 import { createStyle, type Style } from './render/style.js';
-import { DEFAULTS } from './defaults.js';
 
 export const INDEX_FOLDER = '.rag';
 export const CONFIG_FILE = 'config.json';

@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { colorAllowed, locateIndex, parseConfig } from '../src/context.js';
@@ -15,17 +14,9 @@ import { resolveHost } from '../src/ollama.js';
 import { DEFAULT_STUB_MODELS, startStub, type Stub } from './helpers/ollama-stub.js';
 import { CORPUS, REPO_ROOT, tempDir } from './helpers/paths.js';
 import { runRag } from './helpers/test-io.js';
+import { closedPort } from './helpers/indexed-corpus.js';
 
 const QUERY = 'How do I change the embedding model?';
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('resolveHost: --host > OLLAMA_HOST > default, normalised', () => {
   const cases: Array<[flag: string | undefined, env: string | undefined, expected: string]> = [

@@ -4,11 +4,11 @@
  * transient ones are retried. Nothing is mocked; the stub is scripted.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
 import { Exit, RagError } from '../src/errors.js';
 import { OllamaClient, isTransient, type ChatStats } from '../src/ollama.js';
 import { startStub, type Stub, type StubOptions } from './helpers/ollama-stub.js';
+import { closedPort } from './helpers/indexed-corpus.js';
 
 async function withStub(t: TestContext, options?: StubOptions): Promise<{ stub: Stub; client: OllamaClient }> {
   const stub = await startStub(options);
@@ -16,15 +16,6 @@ async function withStub(t: TestContext, options?: StubOptions): Promise<{ stub: 
   t.after(() => stub.close());
   // A tiny backoff: the retries are under test, not the waiting.
   return { stub, client: new OllamaClient({ host: stub.url, backoffMs: 1 }) };
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Asserts a RagError with this exit code whose one-line message matches. */

@@ -6,10 +6,10 @@
  * the quality of a real model.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startStub, type Stub } from './helpers/ollama-stub.js';
-import { CORPUS, REPO_ROOT, tempDir } from './helpers/paths.js';
+import { describe, it } from 'node:test';
+import { REPO_ROOT } from './helpers/paths.js';
 import { runRag } from './helpers/test-io.js';
+import { useIndexedCorpus } from './helpers/indexed-corpus.js';
 
 interface Case {
   question: string;
@@ -36,26 +36,12 @@ interface SearchDoc {
 }
 
 describe('retrieval over corpus/ finds the answering passage in the top 5', () => {
-  let stub: Stub;
-  let db: ReturnType<typeof tempDir>;
-  let env: Record<string, string>;
+  const fixture = useIndexedCorpus();
 
-  before(async () => {
-    stub = await startStub();
-    db = tempDir();
-    env = { OLLAMA_HOST: stub.url, RAG_DB: db.dir };
-    const indexed = await runRag(['index', CORPUS], { cwd: REPO_ROOT, env });
-    assert.equal(indexed.code, 0, indexed.stderr);
-  });
-
-  after(async () => {
-    db.cleanup();
-    await stub.close();
-  });
 
   for (const c of CASES) {
     it(c.question, async () => {
-      const res = await runRag(['search', '--json', '-k', '5', c.question], { cwd: REPO_ROOT, env });
+      const res = await runRag(['search', '--json', '-k', '5', c.question], { cwd: REPO_ROOT, env: fixture.env });
       assert.equal(res.code, 0, res.stderr);
       const doc = JSON.parse(res.stdout) as SearchDoc;
       const rank = doc.results.findIndex((r) => r.path === c.path && r.start_line <= c.line && c.line <= r.end_line);

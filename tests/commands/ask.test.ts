@@ -6,12 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { startStub, type Stub } from '../helpers/ollama-stub.js';
-import { CORPUS, REPO_ROOT, tempDir } from '../helpers/paths.js';
+import { REPO_ROOT, tempDir } from '../helpers/paths.js';
 import { runRag, type RunResult } from '../helpers/test-io.js';
+import { closedPort, useIndexedCorpus } from '../helpers/indexed-corpus.js';
 
 const QUESTION = 'How do I change the embedding model?';
 const UNANSWERABLE = 'What is the airspeed velocity of an unladen swallow?';
@@ -48,37 +48,13 @@ function listedSources(stdout: string): number[] {
     .map(Number);
 }
 
-/** A port nothing listens on: bound by us, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 describe('rag ask', () => {
-  let stub: Stub;
-  let db: ReturnType<typeof tempDir>;
-  let env: Record<string, string>;
-  const ask = (args: string[], extra: Record<string, string> = {}) => runRag(['ask', ...args], { cwd: REPO_ROOT, env: { ...env, ...extra } });
+  const fixture = useIndexedCorpus();
+  const ask = (args: string[], extra: Record<string, string> = {}) => runRag(['ask', ...args], { cwd: REPO_ROOT, env: { ...fixture.env, ...extra } });
 
-  before(async () => {
-    stub = await startStub();
-    db = tempDir();
-    env = { OLLAMA_HOST: stub.url, RAG_DB: db.dir };
-    const indexed = await runRag(['index', CORPUS], { cwd: REPO_ROOT, env });
-    assert.equal(indexed.code, 0, indexed.stderr);
-  });
-
-  after(async () => {
-    db.cleanup();
-    await stub.close();
-  });
 
   it('streams the answer, then lists the cited sources; --no-stream prints the same', async () => {
-    stub.resetLog();
+    fixture.stub.resetLog();
     const streamed = await ask([QUESTION]);
     const whole = await ask(['--no-stream', QUESTION]);
     assert.equal(streamed.code, 0, streamed.stderr);
@@ -86,28 +62,28 @@ describe('rag ask', () => {
     assert.match(streamed.stdout, /^According to the documents, .+ \[\d+\]\./);
     assert.match(streamed.stdout, /\nSources:\n {2}\[\d+\] corpus\/guide\/configuration\.md:\d+-\d+ · /);
     assert.equal(whole.stdout, streamed.stdout);
-    assert.deepEqual(stub.chatRequests().map((c) => c.stream), [true, false]);
+    assert.deepEqual(fixture.stub.chatRequests().map((c) => c.stream), [true, false]);
     assert.equal(streamed.stderr, '');
     assertPlain(streamed);
   });
 
   it('on a terminal: colour on stdout, the spinner only on stderr, the same text', async () => {
     const piped = await ask([QUESTION]);
-    const tty = await runRag(['ask', QUESTION], { cwd: REPO_ROOT, env, stdoutIsTTY: true, stderrIsTTY: true });
+    const tty = await runRag(['ask', QUESTION], { cwd: REPO_ROOT, env: fixture.env, stdoutIsTTY: true, stderrIsTTY: true });
     assert.equal(tty.code, 0, tty.stderr);
     assert.match(tty.stdout, ANSI);
     assert.equal(tty.stdout.replace(/\u001b\[[0-9;]*m/g, ''), piped.stdout);
     assert.match(tty.stderr, /Searching…/);
     // --json and --quiet keep even a terminal's stderr free of the spinner.
     for (const flag of ['--json', '--quiet']) {
-      const quiet = await runRag(['ask', flag, QUESTION], { cwd: REPO_ROOT, env, stdoutIsTTY: true, stderrIsTTY: true });
+      const quiet = await runRag(['ask', flag, QUESTION], { cwd: REPO_ROOT, env: fixture.env, stdoutIsTTY: true, stderrIsTTY: true });
       assert.equal(quiet.code, 0, quiet.stderr);
       assert.equal(quiet.stderr, '', flag);
     }
   });
 
   it('an answer that cites nothing: a warning, and no empty Sources: heading', async () => {
-    stub.failNext('/api/chat', { reply: 'Rebuild the index with the new model.' });
+    fixture.stub.failNext('/api/chat', { reply: 'Rebuild the index with the new model.' });
     const res = await ask([QUESTION]);
     assert.equal(res.code, 0, res.stderr);
     assert.equal(res.stdout, 'Rebuild the index with the new model.\n');
@@ -174,10 +150,10 @@ describe('rag ask', () => {
   });
 
   it('always sends num_ctx, sized so the prompt is not truncated', async () => {
-    stub.resetLog();
+    fixture.stub.resetLog();
     const res = await ask(['--json', QUESTION]);
     assert.equal(res.code, 0, res.stderr);
-    const [chat] = stub.chatRequests();
+    const [chat] = fixture.stub.chatRequests();
     assert.ok(chat);
     assert.equal(typeof chat.options?.num_ctx, 'number');
     assert.equal(chat.options?.num_ctx, (JSON.parse(res.stdout) as AskDoc).num_ctx);
@@ -185,27 +161,27 @@ describe('rag ask', () => {
   });
 
   it('--temperature and --seed are sent in the options', async () => {
-    stub.resetLog();
+    fixture.stub.resetLog();
     const res = await ask(['--temperature', '0', '--seed', '7', QUESTION]);
     assert.equal(res.code, 0, res.stderr);
-    const [chat] = stub.chatRequests();
+    const [chat] = fixture.stub.chatRequests();
     assert.equal(chat?.options?.temperature, 0);
     assert.equal(chat?.options?.seed, 7);
 
-    stub.resetLog();
+    fixture.stub.resetLog();
     await ask(['--temperature', '1.5', QUESTION]);
-    assert.equal(stub.chatRequests()[0]?.options?.temperature, 1.5);
-    assert.equal(stub.chatRequests()[0]?.options?.seed, undefined);
+    assert.equal(fixture.stub.chatRequests()[0]?.options?.temperature, 1.5);
+    assert.equal(fixture.stub.chatRequests()[0]?.options?.seed, undefined);
   });
 
   it('a marker pointing at no passage is a warning on stderr and is left out of the sources', async () => {
-    stub.failNext('/api/chat', { reply: 'Rebuild the index with the new model [1]. Some say otherwise [9].' });
+    fixture.stub.failNext('/api/chat', { reply: 'Rebuild the index with the new model [1]. Some say otherwise [9].' });
     const res = await ask([QUESTION]);
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stderr, /warning:.*\[9\]/);
     assert.deepEqual(listedSources(res.stdout), [1]);
 
-    stub.failNext('/api/chat', { reply: 'Rebuild the index with the new model [1]. Some say otherwise [9].' });
+    fixture.stub.failNext('/api/chat', { reply: 'Rebuild the index with the new model [1]. Some say otherwise [9].' });
     const json = JSON.parse((await ask(['--json', QUESTION])).stdout) as AskDoc;
     assert.deepEqual(json.citations, [1]);
     assert.deepEqual(json.invalid_citations, [9]);
@@ -223,15 +199,15 @@ describe('rag ask', () => {
         const body = Array.from({ length: 8 }, (_, j) => `${paragraph}Step ${i}.${j} keeps the rotation safe for service ${String.fromCharCode(97 + i)}.`).join('\n');
         writeFileSync(path.join(docs, `keys-${i}.md`), `# Rotating keys, part ${i}\n\n${body}\n`);
       }
-      const longEnv = { OLLAMA_HOST: stub.url, RAG_DB: path.join(t.dir, 'db') };
+      const longEnv = { OLLAMA_HOST: fixture.stub.url, RAG_DB: path.join(t.dir, 'db') };
       const indexed = await runRag(['index', 'docs'], { cwd: t.dir, env: longEnv });
       assert.equal(indexed.code, 0, indexed.stderr);
 
-      stub.resetLog();
+      fixture.stub.resetLog();
       const res = await runRag(['ask', '--json', '-k', '10', '--num-ctx', '2048', 'How do I rotate the signing keys?'], { cwd: t.dir, env: longEnv });
       assert.equal(res.code, 0, res.stderr);
       const doc = JSON.parse(res.stdout) as AskDoc;
-      const [chat] = stub.chatRequests();
+      const [chat] = fixture.stub.chatRequests();
       assert.ok(chat);
       // Naive packing of every retrieved passage would not fit 2048 tokens.
       const retrieved = JSON.parse((await runRag(['search', '--json', '-k', '10', 'How do I rotate the signing keys?'], { cwd: t.dir, env: longEnv })).stdout) as { results: Array<{ text: string }> };
@@ -253,11 +229,11 @@ describe('rag ask', () => {
   });
 
   it('a --num-ctx too small for one passage is a usage error, not "not found"', async () => {
-    stub.resetLog();
+    fixture.stub.resetLog();
     const res = await ask(['--num-ctx', '256', QUESTION]);
     assert.equal(res.code, 2);
     assert.match(res.stderr, /^rag: .*context window.*--num-ctx/);
-    assert.equal(stub.chatRequests().length, 0);
+    assert.equal(fixture.stub.chatRequests().length, 0);
   });
 
   describe('with a chat model that is not installed', () => {
@@ -298,22 +274,8 @@ describe('rag ask', () => {
 });
 
 describe('rag ask errors: one rag: line, the documented exit code, a stack trace only with --verbose', () => {
-  let stub: Stub;
-  let db: ReturnType<typeof tempDir>;
-  let env: Record<string, string>;
+  const fixture = useIndexedCorpus();
 
-  before(async () => {
-    stub = await startStub();
-    db = tempDir();
-    env = { OLLAMA_HOST: stub.url, RAG_DB: db.dir };
-    const indexed = await runRag(['index', CORPUS], { cwd: REPO_ROOT, env });
-    assert.equal(indexed.code, 0, indexed.stderr);
-  });
-
-  after(async () => {
-    db.cleanup();
-    await stub.close();
-  });
 
   interface ErrorCase {
     name: string;
@@ -337,7 +299,7 @@ describe('rag ask errors: one rag: line, the documented exit code, a stack trace
           assert.ok(!existsSync(path.join(dir, '.rag')), `${dir}/.rag exists: the no-index case cannot be tested here`);
           if (path.dirname(dir) === dir) break;
         }
-        return { env: { OLLAMA_HOST: stub.url, RAG_DB: undefined }, cwd: t.dir, cleanup: t.cleanup };
+        return { env: { OLLAMA_HOST: fixture.stub.url, RAG_DB: undefined }, cwd: t.dir, cleanup: t.cleanup };
       },
     },
     { name: 'an empty question → 2', args: ['ask', '   '], code: 2, pattern: /The question is empty/ },
@@ -370,7 +332,7 @@ describe('rag ask errors: one rag: line, the documented exit code, a stack trace
       code: 3,
       pattern: /Ollama at http:\/\/127\.0\.0\.1:\d+ stopped in the middle of the answer/,
       setup: async () => {
-        stub.failNext('/api/chat', 'cut-stream');
+        fixture.stub.failNext('/api/chat', 'cut-stream');
         return {};
       },
     },
@@ -386,7 +348,7 @@ describe('rag ask errors: one rag: line, the documented exit code, a stack trace
       for (const verbose of [false, true]) {
         const setup = (await c.setup?.()) ?? {};
         try {
-          const res = await runRag(verbose ? ['--verbose', ...c.args] : c.args, { cwd: setup.cwd ?? REPO_ROOT, env: { ...env, ...setup.env } });
+          const res = await runRag(verbose ? ['--verbose', ...c.args] : c.args, { cwd: setup.cwd ?? REPO_ROOT, env: { ...fixture.env, ...setup.env } });
           assert.equal(res.code, c.code, res.stderr);
           const lines = res.stderr.split('\n').filter((l) => l !== '');
           assert.match(lines[0] ?? '', /^rag: /);
@@ -406,8 +368,8 @@ describe('rag ask errors: one rag: line, the documented exit code, a stack trace
   }
 
   it('a stream cut midway ends the partial answer line before the error', async () => {
-    stub.failNext('/api/chat', 'cut-stream');
-    const res = await runRag(['ask', QUESTION], { cwd: REPO_ROOT, env });
+    fixture.stub.failNext('/api/chat', 'cut-stream');
+    const res = await runRag(['ask', QUESTION], { cwd: REPO_ROOT, env: fixture.env });
     assert.equal(res.code, 3);
     assert.ok(res.stdout.length > 0 && res.stdout.endsWith('\n'), JSON.stringify(res.stdout));
     assert.doesNotMatch(res.stdout, /Sources:/);

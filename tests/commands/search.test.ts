@@ -14,8 +14,9 @@ import { run } from '../../src/main.js';
 import { OllamaClient } from '../../src/ollama.js';
 import { openIndex, retrieve } from '../../src/retrieve.js';
 import { startStub, type Stub } from '../helpers/ollama-stub.js';
-import { CORPUS, REPO_ROOT, tempDir } from '../helpers/paths.js';
+import { REPO_ROOT, tempDir } from '../helpers/paths.js';
 import { runRag } from '../helpers/test-io.js';
+import { useIndexedCorpus } from '../helpers/indexed-corpus.js';
 
 const ANSI = /\u001b\[/;
 const strip = (text: string): string => text.replace(/\u001b\[[0-9;]*m/g, '');
@@ -37,24 +38,10 @@ function headers(stdout: string): Array<{ rank: number; path: string; start: num
 }
 
 describe('rag search over corpus/', () => {
-  let stub: Stub;
-  let db: ReturnType<typeof tempDir>;
-  let env: Record<string, string>;
+  const fixture = useIndexedCorpus();
   const search = (args: string[], options: { stdoutIsTTY?: boolean; env?: Record<string, string> } = {}) =>
-    runRag(['search', ...args], { cwd: REPO_ROOT, env: { ...env, ...options.env }, stdoutIsTTY: options.stdoutIsTTY ?? false });
+    runRag(['search', ...args], { cwd: REPO_ROOT, env: { ...fixture.env, ...options.env }, stdoutIsTTY: options.stdoutIsTTY ?? false });
 
-  before(async () => {
-    stub = await startStub();
-    db = tempDir();
-    env = { OLLAMA_HOST: stub.url, RAG_DB: db.dir };
-    const indexed = await runRag(['index', CORPUS], { cwd: REPO_ROOT, env });
-    assert.equal(indexed.code, 0, indexed.stderr);
-  });
-
-  after(async () => {
-    db.cleanup();
-    await stub.close();
-  });
 
   it('--json: ranked results with path, lines, heading, score and whole text', async () => {
     const res = await search(['--json', QUERY]);
@@ -134,7 +121,7 @@ describe('rag search over corpus/', () => {
         stderr: new Writable({ write: (chunk: unknown, _e, done) => ((stderr += String(chunk)), done()) }),
         stdoutIsTTY: false,
         stderrIsTTY: false,
-        env,
+        env: fixture.env,
         cwd: REPO_ROOT,
         now: () => 0,
       };

@@ -4,12 +4,12 @@
  * works as a readiness check.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startStub, type Stub } from '../helpers/ollama-stub.js';
 import { CORPUS, REPO_ROOT, tempDir } from '../helpers/paths.js';
 import { runRag } from '../helpers/test-io.js';
+import { closedPort } from '../helpers/indexed-corpus.js';
 
 interface StatusDoc {
   ready: boolean;
@@ -17,15 +17,6 @@ interface StatusDoc {
   ollama: { host: string; reachable: boolean; version: string | null };
   models: { embed: { name: string; installed: boolean; right_kind: boolean | null }; chat: { name: string; installed: boolean; right_kind: boolean | null } };
   problems: Array<{ code: number; message: string }>;
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe('rag status', () => {
