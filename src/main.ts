@@ -74,14 +74,16 @@ function toRagError(err: unknown, signal: AbortSignal): RagError {
 
 export async function main(): Promise<void> {
   const controller = new AbortController();
-  let interrupts = 0;
-  process.on('SIGINT', () => {
-    // First Ctrl-C: stop cleanly (finish the write under way, release the lock).
-    // Second: the user means it.
-    if (++interrupts > 1) process.exit(Exit.interrupted);
-    controller.abort(new RagError(Exit.interrupted, 'Interrupted'));
-  });
-  process.on('SIGTERM', () => controller.abort(new RagError(Exit.interrupted, 'Terminated')));
+  let stopRequests = 0;
+  const stop = (why: string) => () => {
+    // First signal: stop cleanly (finish the write under way, release the lock).
+    // Second: the user means it, even if a native call is not answering the first.
+    // Forced exits are safe for the index: every write is one atomic commit.
+    if (++stopRequests > 1) process.exit(Exit.interrupted);
+    controller.abort(new RagError(Exit.interrupted, why));
+  };
+  process.on('SIGINT', stop('Interrupted'));
+  process.on('SIGTERM', stop('Terminated'));
   // `rag ... | head -1`: a closed pipe is not an error.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? Exit.ok);
