@@ -9,7 +9,7 @@ export interface SpawnResult {
   stderr: string;
 }
 
-export function spawnRag(args: string[], options: { cwd: string; env?: Record<string, string | undefined>; input?: string }): Promise<SpawnResult> {
+export function spawnRag(args: string[], options: { cwd: string; env?: Record<string, string | undefined>; input?: string; killAfterMs?: number }): Promise<SpawnResult> {
   return new Promise((resolve, reject) => {
     const env: Record<string, string> = {};
     // A clean environment: nothing from the developer's shell leaks into the test.
@@ -21,7 +21,12 @@ export function spawnRag(args: string[], options: { cwd: string; env?: Record<st
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    // A hang (e.g. in native code) becomes a failed run, not a stuck suite.
+    const killer = options.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.killAfterMs);
+    child.on('close', (code, signal) => {
+      if (killer) clearTimeout(killer);
+      resolve({ code, signal, stdout, stderr });
+    });
     child.stdin.end(options.input ?? '');
   });
 }
