@@ -7,8 +7,8 @@ import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import type { Context, GlobalOptions } from './context.js';
 import { DEFAULTS } from './defaults.js';
 import type { Io } from './io.js';
+import { VERSION } from './version.js';
 
-export const VERSION = '0.1.0';
 
 function positiveInt(name: string, max = 1_000_000) {
   return (value: string): number => {

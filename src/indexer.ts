@@ -98,6 +98,8 @@ export interface IndexSummary {
 const FILES_PER_BATCH = 64;
 /** Text per write, so a batch of large files stays bounded too. */
 const BYTES_PER_BATCH = 4 * 1024 * 1024;
+/** How often the per-file records are saved during a run (and always at its end). */
+const RECORDS_SAVE_INTERVAL_MS = 2000;
 /** Write batches in flight: one embedding while the previous one is written. */
 const BATCHES_IN_FLIGHT = 2;
 
@@ -365,6 +367,18 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
 
     let writeChain: Promise<void> = Promise.resolve();
     let recordsDirty = false;
+    let recordsSavedAt = -Infinity;
+    /**
+     * Records may lag the data (the next run re-reads those files and reuses their
+     * vectors), so after the first batch they are saved every few seconds rather than
+     * after every batch: rewriting them per batch costs quadratic time in the file count.
+     */
+    const saveRecords = async (force: boolean): Promise<void> => {
+      if (!manifest || opts.dryRun || !recordsDirty) return;
+      if (!force && deps.now() - recordsSavedAt < RECORDS_SAVE_INTERVAL_MS) return;
+      await writeRecords(deps.indexDir, generation, records);
+      recordsSavedAt = deps.now();
+    };
     const write = (prepared: PreparedFile[], touched: boolean): Promise<void> => {
       writeChain = writeChain.then(async () => {
         for (const p of prepared) {
@@ -386,7 +400,7 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
         }
         if (prepared.length > 0 || touched) {
           recordsDirty = true;
-          if (manifest) await writeRecords(deps.indexDir, generation, records);
+          await saveRecords(false);
         }
       });
       return writeChain;
@@ -434,9 +448,13 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
       // Let batches already under way finish their writes: what they wrote is whole and kept.
       await Promise.allSettled(inFlight);
       await writeChain.catch(() => {});
+      await saveRecords(true).catch(() => {});
       throw err;
     }
-    if (deps.signal.aborted) throw new RagError(Exit.interrupted, 'Interrupted; the index holds every file finished so far', "run 'rag index' again to finish");
+    if (deps.signal.aborted) {
+      await saveRecords(true);
+      throw new RagError(Exit.interrupted, 'Interrupted; the index holds every file finished so far', "run 'rag index' again to finish");
+    }
 
     summary.removed = removedPaths.length;
     for (const p of removedPaths) summary.changes.push({ path: p, change: 'removed' });
