@@ -792,6 +792,7 @@ async function recall(b: Bench, report: Report, results: Record<string, unknown>
   // store.ts keeps LanceDB in <index>/lance (its DB_FOLDER); the bench opens it directly to bypass the index.
   const conn = await lancedb.connect(path.join(db, 'lance'));
   const table = await conn.openTable(tableName(manifest.generation));
+  const store = await ChunkStore.open(db, tableName(manifest.generation), { dimensions: manifest.dimensions, create: false });
   const indices = await table.listIndices();
   const vectorIndex = indices.find((i) => i.columns.includes('vector'));
   report.check({
@@ -818,7 +819,8 @@ async function recall(b: Bench, report: Report, results: Record<string, unknown>
   for (const q of queries) {
     const v = embedText(queryText(model, q), dims);
     let t = performance.now();
-    const ann = await table.vectorSearch(v).distanceType('cosine').select(['id', '_distance']).limit(K).toArray();
+    // Through rag's own search (its index settings included), not a copy of its query.
+    const ann = await store.vectorSearch(v, K);
     annMs.push(performance.now() - t);
     t = performance.now();
     const exact = await table.vectorSearch(v).distanceType('cosine').select(['id', '_distance']).limit(K).bypassVectorIndex().toArray();

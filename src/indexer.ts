@@ -394,7 +394,8 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
             const s = await openStore(dims);
             await markPending();
             const rows = prepared.flatMap((p) => p.rows.map(({ embedText: _e, ...row }) => ({ ...row, vector: row.vector! })));
-            await s.replaceFiles(prepared.map((p) => p.file.relPath), rows);
+            // A table this run created (new index or rebuild) holds nothing of these files yet.
+            await s.replaceFiles(prepared.map((p) => p.file.relPath), rows, { hasNoRowsYet: !manifestNow || opts.rebuild });
           }
           for (const p of prepared) records.set(p.file.relPath, p.record);
         }

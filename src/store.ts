@@ -113,7 +113,8 @@ function toRow(r: ChunkRow): StoredRow {
     heading: r.heading,
     text: r.text,
     search_text: r.searchText,
-    vector: Array.from(r.vector),
+    // Float32Array goes into Arrow as one buffer copy; a number[] is converted value by value.
+    vector: r.vector instanceof Float32Array ? r.vector : Float32Array.from(r.vector),
     file_hash: r.fileHash,
     chunk_hash: r.chunkHash,
   };
@@ -193,7 +194,7 @@ export class ChunkStore {
    * Replaces the chunks of `paths` with `rows` in ONE commit: a reader sees each file's
    * old chunks or its new ones, never a mix, a gap or both (notes/lancedb.md).
    */
-  async replaceFiles(paths: string[], rows: ChunkRow[]): Promise<void> {
+  async replaceFiles(paths: string[], rows: ChunkRow[], options: { hasNoRowsYet?: boolean } = {}): Promise<void> {
     if (paths.length === 0) return;
     for (const r of rows) {
       if (r.vector.length !== this.dimensions) {
@@ -202,7 +203,13 @@ export class ChunkStore {
       }
     }
     if (rows.length === 0) {
-      await this.table.delete(pathIn(paths));
+      if (!options.hasNoRowsYet) await this.table.delete(pathIn(paths));
+      return;
+    }
+    if (options.hasNoRowsYet) {
+      // Nothing to replace (a table this run created, each file written once): a plain
+      // append is one commit too, and needs far less memory and CPU than a merge.
+      await this.table.add(rows.map(toRow));
       return;
     }
     await this.table
