@@ -10,10 +10,10 @@
  * Nothing here is committed: the benchmark generates into a temp folder each run.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { isMain } from '../tests/helpers/is-main.js';
 
 // ---------------------------------------------------------------------------------------------
 // Randomness: a small seeded PRNG (mulberry32) so output never depends on Math.random.
@@ -452,17 +452,7 @@ export function editFiles(dir: string, relPaths: readonly string[], count: numbe
 
 // ---------------------------------------------------------------------------------------------
 
-function isMain(): boolean {
-  const entry = process.argv[1];
-  if (entry === undefined) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
+if (isMain(import.meta.url)) {
   const { values } = parseArgs({
     strict: true,
     options: {

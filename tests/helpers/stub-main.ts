@@ -7,10 +7,9 @@
  * Prints exactly one line, `OLLAMA_HOST=http://127.0.0.1:PORT`, so a caller can
  * `eval`/parse it, then serves until SIGTERM or SIGINT.
  */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startStub, type StubCost, type StubOptions } from './ollama-stub.js';
+import { isMain } from './is-main.js';
 
 /** Throws on unknown flags or non-numeric values: a typo must not silently benchmark at zero cost. */
 export function parseStubArgs(argv: string[]): StubOptions {
@@ -58,17 +57,7 @@ export async function runStubMain(argv: string[]): Promise<void> {
   process.on('SIGINT', stop);
 }
 
-function isMain(): boolean {
-  const entry = process.argv[1];
-  if (entry === undefined) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
+if (isMain(import.meta.url)) {
   runStubMain(process.argv.slice(2)).catch((err: unknown) => {
     process.stderr.write(`stub-main: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 2;
