@@ -226,3 +226,36 @@ describe('rag index: one writer at a time', () => {
     }
   });
 });
+
+describe('rag index: readers during a run', () => {
+  it('search and ask keep working while an index run is writing, and never see a file twice', async () => {
+    const stub = await startStub();
+    const t = tempDir();
+    try {
+      writeNotes(t.dir);
+      const env = { OLLAMA_HOST: stub.url, RAG_DB: path.join(t.dir, 'db') };
+      assert.equal((await runRag(['index', 'docs'], { cwd: t.dir, env })).code, 0);
+      // Change every note, then re-index slowly: each batch replaces its files while we read.
+      for (const f of readdirSync(path.join(t.dir, 'docs'))) appendFileSync(path.join(t.dir, 'docs', f), '\nA river crossing was added later.\n');
+      stub.setCost(SLOW);
+      const writer = startRag(['index', '--batch-size', '2', 'docs'], { cwd: t.dir, env });
+      await until(() => stub.embedRequests() >= 3, writer, 'the writer embedding');
+      for (let i = 0; i < 3; i++) {
+        const search = await runRag(['search', '--json', '-k', '10', 'river'], { cwd: t.dir, env });
+        assert.equal(search.code, 0, search.stderr);
+        const ids = (JSON.parse(search.stdout) as { results: Array<{ id: string }> }).results.map((r) => r.id);
+        assert.equal(new Set(ids).size, ids.length, 'a passage appeared twice');
+        const ask = await runRag(['ask', '--no-stream', 'What is beyond the hill near the river?'], { cwd: t.dir, env });
+        assert.equal(ask.code, 0, ask.stderr);
+        assert.match(ask.stdout, /Sources:/);
+      }
+      stub.setCost({});
+      const done = await writer.done;
+      assert.equal(done.code, 0, done.stderr);
+      assert.deepEqual(await storedRows(env.RAG_DB), await cleanBuild(t.dir, stub));
+    } finally {
+      t.cleanup();
+      await stub.close();
+    }
+  });
+});
