@@ -13,22 +13,14 @@ import { startStub, type Stub } from '../helpers/ollama-stub.js';
 import { BIN, REPO_ROOT, tempDir } from '../helpers/paths.js';
 import { spawnRag, type SpawnResult } from '../helpers/spawn-rag.js';
 import { runRag } from '../helpers/test-io.js';
+import { assertOneErrorLine, STACK_LINE } from '../helpers/assertions.js';
 
 const QUESTION = 'How do I change the embedding model?';
 const ANSI = /\u001b\[/;
-const STACK_LINE = /^\s+at .+/m;
 
 function assertNoAnsi(res: SpawnResult, what: string): void {
   assert.doesNotMatch(res.stdout, ANSI, `${what}: escape codes on stdout`);
   assert.doesNotMatch(res.stderr, ANSI, `${what}: escape codes on stderr`);
-}
-
-/** Exactly one non-empty stderr line, `rag: …`. */
-function assertOneErrorLine(stderr: string, pattern: RegExp): void {
-  const lines = stderr.split('\n').filter((l) => l !== '');
-  assert.equal(lines.length, 1, `expected one stderr line, got:\n${stderr}`);
-  assert.match(lines[0] ?? '', /^rag: /);
-  assert.match(lines[0] ?? '', pattern);
 }
 
 /** Splits `rag ask` text output into the answer and its `[n] path:a-b · heading` source lines. */

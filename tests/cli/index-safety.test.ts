@@ -6,23 +6,21 @@
  * acts; the test acts on what the stub has seen, never on elapsed time.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { readManifest, tableName } from '../../src/manifest.js';
 import { ChunkStore } from '../../src/store.js';
-import { startStub, type Stub } from '../helpers/ollama-stub.js';
-import { BIN, tempDir } from '../helpers/paths.js';
-import type { SpawnResult } from '../helpers/spawn-rag.js';
+import { startStub } from '../helpers/ollama-stub.js';
+import { tempDir } from '../helpers/paths.js';
 import { runRag } from '../helpers/test-io.js';
+import { assertOneErrorLine } from '../helpers/assertions.js';
+import { cleanBuild, storedRows } from '../helpers/index-rows.js';
+import { startRag, type SpawnResult } from '../helpers/spawn-rag.js';
 
-const STACK_LINE = /^\s+at .+/m;
 /** More files than one write batch (64), so a run commits in more than one step. */
 const NOTES = 80;
 const SLOW = { embedMsPerRequest: 30 };
-
-type Row = { id: string; path: string };
 
 function writeNotes(dir: string): void {
   const docs = path.join(dir, 'docs');
@@ -31,24 +29,6 @@ function writeNotes(dir: string): void {
     const place = ['river', 'forest', 'valley', 'harbour', 'meadow'][i % 5];
     writeFileSync(path.join(docs, `note-${String(i).padStart(3, '0')}.md`), `# Note ${i}\n\nThis note is about topic ${i} and the ${place} beyond the hill.\n`);
   }
-}
-
-/** `rag <args>` as a process we can signal; resolves when it has exited. */
-function startRag(args: string[], options: { cwd: string; env: Record<string, string> }): { child: ChildProcess; done: Promise<SpawnResult> } {
-  const env: Record<string, string> = {};
-  // A clean environment: nothing from the developer's shell leaks into the test.
-  for (const key of ['PATH', 'HOME', 'TMPDIR']) if (process.env[key]) env[key] = process.env[key]!;
-  Object.assign(env, options.env);
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<SpawnResult>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-  return { child, done };
 }
 
 /** Polls until `condition` holds; fails (rather than hangs) if the process ends first. */
@@ -61,28 +41,10 @@ async function until(condition: () => boolean, run: { done: Promise<SpawnResult>
   }
 }
 
-async function storedRows(db: string): Promise<Row[]> {
-  const manifest = await readManifest(db);
-  assert.ok(manifest, `no manifest in ${db}`);
-  const store = await ChunkStore.open(db, tableName(manifest.generation), { dimensions: manifest.dimensions, create: false });
-  return store.listIds();
-}
-
 async function hasTextIndex(db: string): Promise<boolean> {
   const manifest = await readManifest(db);
   assert.ok(manifest);
   return (await ChunkStore.open(db, tableName(manifest.generation), { dimensions: manifest.dimensions, create: false })).hasTextIndex();
-}
-
-async function cleanBuild(cwd: string, stub: Stub): Promise<Row[]> {
-  const fresh = tempDir('rag-clean-');
-  try {
-    const res = await runRag(['index', 'docs'], { cwd, env: { OLLAMA_HOST: stub.url, RAG_DB: fresh.dir } });
-    assert.equal(res.code, 0, res.stderr);
-    return await storedRows(fresh.dir);
-  } finally {
-    fresh.cleanup();
-  }
 }
 
 /** Whatever a dead run left: each recorded file has exactly its chunks stored, and no id twice. */
@@ -94,14 +56,6 @@ async function assertConsistent(db: string): Promise<void> {
   const file = path.join(db, `files_g${manifest.generation}.json`);
   const records = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Array<{ path: string; chunks: number }>) : [];
   for (const r of records) assert.equal(rows.filter((row) => row.path === r.path).length, r.chunks, `${r.path} is recorded but not stored whole`);
-}
-
-function assertOneErrorLine(stderr: string, pattern: RegExp): void {
-  const lines = stderr.split('\n').filter((l) => l !== '');
-  assert.equal(lines.length, 1, `expected one stderr line, got:\n${stderr}`);
-  assert.match(lines[0] ?? '', /^rag: /);
-  assert.match(lines[0] ?? '', pattern);
-  assert.doesNotMatch(stderr, STACK_LINE);
 }
 
 describe('rag index survives being stopped midway', () => {
@@ -125,7 +79,7 @@ describe('rag index survives being stopped midway', () => {
       assert.equal(rerun.code, 0, rerun.stderr);
       assert.ok(!existsSync(path.join(db, 'lock')), "the dead run's lock was taken over and released");
       const rows = await storedRows(db);
-      assert.deepEqual(rows, await cleanBuild(t.dir, stub));
+      assert.deepEqual(rows, await cleanBuild(t.dir, ['docs'], stub));
       assert.equal(rows.length, NOTES);
       assert.ok(await hasTextIndex(db), 'the re-run finished the job: the table is compacted');
     } finally {
@@ -163,7 +117,7 @@ describe('rag index survives being stopped midway', () => {
 
       const rerun = await runRag(['index', 'docs'], { cwd: t.dir, env });
       assert.equal(rerun.code, 0, rerun.stderr);
-      assert.deepEqual(await storedRows(db), await cleanBuild(t.dir, stub));
+      assert.deepEqual(await storedRows(db), await cleanBuild(t.dir, ['docs'], stub));
     } finally {
       t.cleanup();
       await stub.close();
@@ -192,7 +146,7 @@ describe('rag index: one writer at a time', () => {
       assert.equal(first.code, 0, first.stderr);
 
       const rows = await storedRows(env.RAG_DB);
-      assert.deepEqual(rows, await cleanBuild(t.dir, stub));
+      assert.deepEqual(rows, await cleanBuild(t.dir, ['docs'], stub));
       assert.equal(rows.length, NOTES);
     } finally {
       t.cleanup();
@@ -219,7 +173,7 @@ describe('rag index: one writer at a time', () => {
       stub.setCost({});
       const rows = await storedRows(env.RAG_DB);
       assert.equal(new Set(rows.map((r) => r.id)).size, rows.length, 'duplicate ids');
-      assert.deepEqual(rows, await cleanBuild(t.dir, stub));
+      assert.deepEqual(rows, await cleanBuild(t.dir, ['docs'], stub));
     } finally {
       t.cleanup();
       await stub.close();
@@ -252,7 +206,7 @@ describe('rag index: readers during a run', () => {
       stub.setCost({});
       const done = await writer.done;
       assert.equal(done.code, 0, done.stderr);
-      assert.deepEqual(await storedRows(env.RAG_DB), await cleanBuild(t.dir, stub));
+      assert.deepEqual(await storedRows(env.RAG_DB), await cleanBuild(t.dir, ['docs'], stub));
     } finally {
       t.cleanup();
       await stub.close();

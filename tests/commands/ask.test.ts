@@ -12,12 +12,12 @@ import { startStub, type Stub } from '../helpers/ollama-stub.js';
 import { REPO_ROOT, tempDir } from '../helpers/paths.js';
 import { runRag, type RunResult } from '../helpers/test-io.js';
 import { closedPort, useIndexedCorpus } from '../helpers/indexed-corpus.js';
+import { STACK_LINE } from '../helpers/assertions.js';
 
 const QUESTION = 'How do I change the embedding model?';
 const UNANSWERABLE = 'What is the airspeed velocity of an unladen swallow?';
 const NOT_FOUND = "I couldn't find the answer in the indexed documents.";
 const ANSI = /\u001b\[/;
-const STACK_LINE = /^\s+at .+/m;
 
 interface AskDoc {
   question: string;

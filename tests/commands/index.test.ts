@@ -20,8 +20,9 @@ import { ChunkStore } from '../../src/store.js';
 import { startStub, type Stub } from '../helpers/ollama-stub.js';
 import { corpusCopy, tempDir } from '../helpers/paths.js';
 import { runRag, type RunResult } from '../helpers/test-io.js';
+import { assertOneErrorLine } from '../helpers/assertions.js';
+import { assertNoDuplicateIds, cleanBuild, storedRows } from '../helpers/index-rows.js';
 
-const STACK_LINE = /^\s+at .+/m;
 const CORPUS_FILES = 12;
 
 interface IndexDoc {
@@ -41,39 +42,9 @@ interface SearchDoc {
   results: Array<{ id: string; path: string; text: string }>;
 }
 
-type Row = { id: string; path: string };
-
-/** Every row of the live table, sorted by id. */
-async function storedRows(db: string): Promise<Row[]> {
-  const manifest = await readManifest(db);
-  assert.ok(manifest, `no manifest in ${db}`);
-  const store = await ChunkStore.open(db, tableName(manifest.generation), { dimensions: manifest.dimensions, create: false });
-  return store.listIds();
-}
-
-function assertNoDuplicateIds(rows: Row[]): void {
-  assert.equal(new Set(rows.map((r) => r.id)).size, rows.length, 'duplicate ids in the table');
-}
-
-/** The rows a fresh index of the same tree holds: what every incremental path must end at. */
-async function cleanBuild(cwd: string, args: string[], stub: Stub): Promise<Row[]> {
-  const fresh = tempDir('rag-clean-');
-  try {
-    const res = await runRag(['index', ...args], { cwd, env: { OLLAMA_HOST: stub.url, RAG_DB: fresh.dir } });
-    assert.equal(res.code, 0, res.stderr);
-    return await storedRows(fresh.dir);
-  } finally {
-    fresh.cleanup();
-  }
-}
-
-function assertOneErrorLine(res: RunResult, code: number, pattern: RegExp): void {
+function assertFailsWith(res: RunResult, code: number, pattern: RegExp): void {
   assert.equal(res.code, code, res.stderr);
-  const lines = res.stderr.split('\n').filter((l) => l !== '');
-  assert.equal(lines.length, 1, `expected one stderr line, got:\n${res.stderr}`);
-  assert.match(lines[0] ?? '', /^rag: /);
-  assert.match(lines[0] ?? '', pattern);
-  assert.doesNotMatch(res.stderr, STACK_LINE);
+  assertOneErrorLine(res.stderr, pattern);
 }
 
 function parseJson<T>(res: RunResult): T {
@@ -371,9 +342,9 @@ describe('rag index: the index is tied to its model and chunk settings', () => {
       const before = snapshot();
       const rowsBefore = await storedRows(t.db);
 
-      assertOneErrorLine(await t.index(['--embed-model', 'mxbai-embed-large', 'corpus']), 5, /nomic-embed-text.*--rebuild --embed-model mxbai-embed-large/);
-      assertOneErrorLine(await t.index(['--chunk-size', '800', 'corpus']), 5, /--chunk-size 1200.*--rebuild/);
-      assertOneErrorLine(await t.index(['--chunk-overlap', '10', 'corpus']), 5, /--rebuild/);
+      assertFailsWith(await t.index(['--embed-model', 'mxbai-embed-large', 'corpus']), 5, /nomic-embed-text.*--rebuild --embed-model mxbai-embed-large/);
+      assertFailsWith(await t.index(['--chunk-size', '800', 'corpus']), 5, /--chunk-size 1200.*--rebuild/);
+      assertFailsWith(await t.index(['--chunk-overlap', '10', 'corpus']), 5, /--rebuild/);
       assert.equal(t.stub.embedRequests(), 0);
       assert.deepEqual(snapshot(), before);
       assert.deepEqual(await storedRows(t.db), rowsBefore);
@@ -410,7 +381,7 @@ describe('rag index: the index is tied to its model and chunk settings', () => {
       // The model vanishes from the server after /api/show said it was there: a permanent failure.
       t.stub.failNext('/api/embed', { status: 404, error: 'model "mxbai-embed-large" not found, try pulling it first' });
       const failed = await t.index(['--rebuild', '--embed-model', 'mxbai-embed-large', 'corpus']);
-      assertOneErrorLine(failed, 4, /mxbai-embed-large/);
+      assertFailsWith(failed, 4, /mxbai-embed-large/);
       assert.equal(readFileSync(path.join(t.db, 'manifest.json'), 'utf8'), manifestBefore);
       assert.deepEqual(await storedRows(t.db), rowsBefore);
       const search = await runRag(['search', '--json', 'embedding model'], { cwd: t.cwd, env: t.env });
@@ -520,7 +491,7 @@ describe('rag index: Ollama failures', () => {
       while (!existsSync(path.join(db, recordsFile))) await new Promise((r) => setTimeout(r, 2));
       await stub.close();
       const failed = await running;
-      assertOneErrorLine(failed, 3, /Ollama at http:\/\/127\.0\.0\.1:\d+/);
+      assertFailsWith(failed, 3, /Ollama at http:\/\/127\.0\.0\.1:\d+/);
       assert.ok(!existsSync(path.join(db, 'lock')), 'the lock is released');
       const records = JSON.parse(readFileSync(path.join(db, recordsFile), 'utf8')) as Array<{ path: string; chunks: number }>;
       assert.ok(records.length >= 64 && records.length < NOTES, `records: ${records.length}`);
@@ -653,22 +624,22 @@ describe('rag index: errors are one line with a meaningful exit code', () => {
   const index = (args: string[], extra: Record<string, string> = {}) => runRag(['index', ...args], { cwd: t.dir, env: { ...env, ...extra } });
 
   it('a path that does not exist: exit 2, naming it', async () => {
-    assertOneErrorLine(await index(['no-such-folder']), 2, /Path not found: no-such-folder/);
+    assertFailsWith(await index(['no-such-folder']), 2, /Path not found: no-such-folder/);
   });
 
   it('a folder with nothing to index: exit 2', async () => {
-    assertOneErrorLine(await index(['empty']), 2, /No files to index in empty/);
+    assertFailsWith(await index(['empty']), 2, /No files to index in empty/);
   });
 
   it('Ollama unreachable: exit 3', async () => {
     const gone = await startStub();
     await gone.close();
-    assertOneErrorLine(await index(['docs'], { OLLAMA_HOST: gone.url }), 3, new RegExp(`Cannot reach Ollama at ${gone.url.replace(/\./g, '\\.')}`));
+    assertFailsWith(await index(['docs'], { OLLAMA_HOST: gone.url }), 3, new RegExp(`Cannot reach Ollama at ${gone.url.replace(/\./g, '\\.')}`));
     assert.equal(await readManifest(env.RAG_DB!), undefined, 'nothing was written');
   });
 
   it('embedding model not installed: exit 4 with the pull command; --pull installs it', async () => {
-    assertOneErrorLine(await index(['docs']), 4, /Model 'nomic-embed-text' is not installed.*ollama pull nomic-embed-text/);
+    assertFailsWith(await index(['docs']), 4, /Model 'nomic-embed-text' is not installed.*ollama pull nomic-embed-text/);
     assert.equal(await readManifest(env.RAG_DB!), undefined);
     const pulled = await index(['--pull', 'docs']);
     assert.equal(pulled.code, 0, pulled.stderr);
@@ -679,7 +650,7 @@ describe('rag index: errors are one line with a meaningful exit code', () => {
   it('a chat model as --embed-model: exit 4', async () => {
     const fresh = tempDir();
     try {
-      assertOneErrorLine(await index(['--embed-model', 'llama3.2', 'docs'], { RAG_DB: fresh.dir }), 4, /'llama3\.2' is not an embedding model/);
+      assertFailsWith(await index(['--embed-model', 'llama3.2', 'docs'], { RAG_DB: fresh.dir }), 4, /'llama3\.2' is not an embedding model/);
     } finally {
       fresh.cleanup();
     }
@@ -728,7 +699,7 @@ describe('rag index: the writer lock', () => {
       const lock = path.join(db, 'lock');
       const held = JSON.stringify({ pid: sleeper.pid, startedAt: '2025-01-01T00:00:00.000Z' });
       writeFileSync(lock, held);
-      assertOneErrorLine(await runRag(['index', 'docs'], { cwd: t.dir, env }), 5, new RegExp(`locked by another 'rag index' \\(pid ${sleeper.pid}\\b`));
+      assertFailsWith(await runRag(['index', 'docs'], { cwd: t.dir, env }), 5, new RegExp(`locked by another 'rag index' \\(pid ${sleeper.pid}\\b`));
       assert.equal(readFileSync(lock, 'utf8'), held, 'the holder keeps its lock');
       assert.equal(stub.embedRequests(), 0);
 
