@@ -772,7 +772,7 @@ async function recall(b: Bench, report: Report, results: Record<string, unknown>
     }
     const writeMs = performance.now() - started;
     const t = performance.now();
-    await store.optimize();
+    await store.maintain();
     buildMs = performance.now() - t;
     rows = await store.countRows();
     report.row('rows written / write time', `${int(rows)} / ${ms(writeMs)}`);

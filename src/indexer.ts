@@ -501,7 +501,7 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
         await s.removeFilesExcept(new Set(records.keys()));
       }
       const changed = summary.new + summary.changed + summary.removed > 0 || opts.rebuild || isRecovering;
-      if (changed && store) await store.optimize();
+      if (changed && store) await store.maintain();
       if (changed || !manifestNow || manifest.hasPendingWrites) {
         const { hasPendingWrites: _done, ...settled } = manifest;
         manifest = { ...settled, updatedAt: new Date(deps.now()).toISOString() };

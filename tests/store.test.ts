@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ChunkStore, sanitizeFtsQuery, type ChunkRow } from '../src/store.js';
+import { ChunkStore, MAX_FRAGMENTS, sanitizeFtsQuery, type ChunkRow } from '../src/store.js';
 import { tempDir } from './helpers/paths.js';
 
 const DIMS = 8;
@@ -80,7 +80,7 @@ describe('ChunkStore', () => {
         if (f === 3) rows[42] = row(path, 42, 'the zeppelin hangar procedure');
         await store.replaceFiles([path], rows);
       }
-      await store.optimize();
+      await store.maintain();
       assert.equal(await store.countRows(), 25_000);
       assert.ok(await store.hasTextIndex());
       const hits = await store.textSearch('zeppelin', 3);
@@ -88,5 +88,56 @@ describe('ChunkStore', () => {
     } finally {
       dir.cleanup();
     }
+  });
+
+  describe('maintain()', () => {
+    it('indexes a first build without rewriting it, and searches rows written after the index', async () => {
+      const dir = tempDir();
+      try {
+        const store = await ChunkStore.open(dir.dir, 't', { dimensions: DIMS, create: true });
+        for (const f of ['a.md', 'b.md', 'c.md']) await store.replaceFiles([f], Array.from({ length: 20 }, (_, i) => row(f, i)), { hasNoRowsYet: true });
+        assert.deepEqual(await store.maintain(), { compacted: false, indexesBuilt: ['search_text'] });
+        assert.equal(await store.fragmentCount(), 3);
+        // One new row of 61: the index leaves it to brute force, and search still finds it.
+        await store.replaceFiles(['d.md'], [row('d.md', 0, 'the zeppelin hangar procedure')]);
+        assert.deepEqual(await store.maintain(), { compacted: false, indexesBuilt: [] });
+        assert.equal((await store.textSearch('zeppelin', 3))[0]?.id, 'd.md#0');
+      } finally {
+        dir.cleanup();
+      }
+    });
+
+    it('compacts once more than a tenth of the rows are outside the full-text index', async () => {
+      const dir = tempDir();
+      try {
+        const store = await ChunkStore.open(dir.dir, 't', { dimensions: DIMS, create: true });
+        await store.replaceFiles(['a.md'], Array.from({ length: 20 }, (_, i) => row('a.md', i)));
+        await store.maintain();
+        await store.replaceFiles(['b.md'], [0, 1, 2].map((i) => row('b.md', i, i === 1 ? 'the zeppelin hangar procedure' : undefined)));
+        assert.deepEqual(await store.maintain(), { compacted: true, indexesBuilt: [] });
+        // The new rows are in the index now, so nothing is due any more.
+        assert.deepEqual(await store.maintain(), { compacted: false, indexesBuilt: [] });
+        assert.equal(await store.countRows(), 23);
+        assert.equal((await store.textSearch('zeppelin', 3))[0]?.id, 'b.md#1');
+      } finally {
+        dir.cleanup();
+      }
+    });
+
+    it('merges small writes once they pass the fragment limit, then builds the index once', async () => {
+      const dir = tempDir();
+      try {
+        const store = await ChunkStore.open(dir.dir, 't', { dimensions: DIMS, create: true });
+        const files = Array.from({ length: MAX_FRAGMENTS + 1 }, (_, f) => `f${f}.md`);
+        for (const f of files) await store.replaceFiles([f], [row(f, 0), row(f, 1)], { hasNoRowsYet: true });
+        assert.equal(await store.fragmentCount(), MAX_FRAGMENTS + 1);
+        assert.deepEqual(await store.maintain(), { compacted: true, indexesBuilt: ['search_text'] });
+        assert.equal(await store.fragmentCount(), 1);
+        assert.equal((await store.listIds()).length, 2 * files.length);
+        assert.ok(await store.hasTextIndex());
+      } finally {
+        dir.cleanup();
+      }
+    });
   });
 });
