@@ -6,6 +6,7 @@
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import type { Context, GlobalOptions } from './context.js';
 import { DEFAULTS } from './defaults.js';
+import { helpWidth } from './help-width.js';
 import type { Io } from './io.js';
 import { VERSION } from './version.js';
 
@@ -40,12 +41,6 @@ function numberIn(name: string, min: number, max: number) {
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
-}
-
-/** commander reads process.stdout itself; ours come from Io. 80 columns off a terminal. */
-function helpWidth(isTTY: boolean, env: Io['env']): number {
-  const columns = Number(env.COLUMNS);
-  return isTTY && Number.isInteger(columns) && columns > 20 ? columns : 80;
 }
 
 /** What a command needs from the program: its context, built once from the global flags. */
@@ -98,6 +93,7 @@ export function buildProgram(hooks: ProgramHooks): Command {
       // Suggestions come on a line of their own ("\n(Did you mean index?)"): keep one line.
       outputError: (s) => hooks.onUsageError(s.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim()),
       // Help is plain text; its width follows the terminal only when stdout is one.
+      // commander would read process.stdout itself; ours come from Io.
       getOutHelpWidth: () => helpWidth(io.stdoutIsTTY, io.env),
       getErrHelpWidth: () => helpWidth(io.stderrIsTTY, io.env),
       getOutHasColors: () => false,

@@ -1,0 +1,47 @@
+/**
+ * Renders the help cache at build time (`npm run build`), through the same `run()` that
+ * answers `rag --help` live, so the cached texts are the CLI's own output at the piped
+ * width. tests/help-cache.test.ts checks the built cache against live output.
+ */
+import { writeFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { buildProgram } from './cli.js';
+import { HELP_CACHE_URL, type HelpCache } from './help-cache.js';
+import { PIPED_HELP_WIDTH } from './help-width.js';
+import type { Io } from './io.js';
+import { run } from './main.js';
+
+class Capture extends Writable {
+  text = '';
+  override _write(chunk: unknown, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    this.text += String(chunk);
+    done();
+  }
+}
+
+/** What `rag [command] --help` prints with stdout piped. */
+export async function renderHelp(command: string): Promise<string> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const io: Io = { stdout, stderr, stdoutIsTTY: false, stderrIsTTY: false, env: {}, cwd: process.cwd(), now: () => Date.now() };
+  const code = await run(command ? [command, '--help'] : ['--help'], io);
+  if (code !== 0 || stderr.text) throw new Error(`rag ${command} --help failed (exit ${code}): ${stderr.text}`);
+  return stdout.text;
+}
+
+/** Every command rag has, from the program itself, so that a new command is cached too. */
+export function commandNames(): string[] {
+  const io: Io = { stdout: new Capture(), stderr: new Capture(), stdoutIsTTY: false, stderrIsTTY: false, env: {}, cwd: process.cwd(), now: () => Date.now() };
+  const program = buildProgram({ io, signal: new AbortController().signal, pid: 0, setJson: () => {}, onUsageError: () => {} });
+  return program.commands.map((c) => c.name());
+}
+
+export async function renderHelpCache(): Promise<HelpCache> {
+  const texts: Record<string, string> = {};
+  for (const command of ['', ...commandNames()]) texts[command] = await renderHelp(command);
+  return { width: PIPED_HELP_WIDTH, texts };
+}
+
+export async function writeHelpCache(file: URL = HELP_CACHE_URL): Promise<void> {
+  writeFileSync(file, `${JSON.stringify(await renderHelpCache())}\n`);
+}
