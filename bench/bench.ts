@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: rag's performance budgets (DESIGN §11), measured on whole processes.
  *
- * Runs the built CLI (bin/rag.js, as users run it) against the tests' Ollama-compatible stub
+ * Runs the built CLI (bin/rag.cjs, as users run it) against the tests' Ollama-compatible stub
  * in this process, with a simulated model cost (so batching and concurrency show in wall
  * time) or with none (so our own overhead shows). Needs no Ollama and no network: the stub
  * listens on 127.0.0.1 only. A benchmark, not a test: it always exits 0 unless a run breaks,
@@ -369,7 +369,7 @@ class Bench {
     const used = process.cpuUsage(cpu);
     const stub = stubCounts(this.stub);
     // Where the model sat idle: before the first embed request (start-up, discovery, the first
-    // batch's reading and chunking) and after the last one (last writes, optimize, records).
+    // batch's reading and chunking) and after the last one (last writes, index build, records).
     const phases = stub.firstEmbedAt !== undefined && stub.lastEmbedAt !== undefined
       ? { toFirstEmbedMs: stub.firstEmbedAt - startedAt, afterLastEmbedMs: endedAt - stub.lastEmbedAt }
       : undefined;
@@ -554,9 +554,9 @@ async function reindexUnchanged(b: Bench, report: Report, results: Record<string
 }
 
 /**
- * On-disk size right after `rag index`, then after pruning old table versions (what a later
- * run that changes something leaves). rag's optimize() keeps versions younger than a minute,
- * so right after a run the pre-compaction fragments of that run are still on disk.
+ * On-disk size right after `rag index`, then after pruning old table versions. rag prunes
+ * only when it compacts (ChunkStore.maintain), and keeps versions younger than a minute
+ * then; until then old versions hold little but metadata, as writes never rewrite data.
  */
 async function indexSize(report: Report, results: Record<string, unknown>, db: string, corpus: CorpusInfo): Promise<void> {
   report.section('(h) Index size on disk');
@@ -776,7 +776,7 @@ async function recall(b: Bench, report: Report, results: Record<string, unknown>
     buildMs = performance.now() - t;
     rows = await store.countRows();
     report.row('rows written / write time', `${int(rows)} / ${ms(writeMs)}`);
-    report.row('optimize() incl. index build', ms(buildMs));
+    report.row('maintain() incl. index build', ms(buildMs));
     // A manifest, so that the CLI can search this table cold.
     const stamp = new Date().toISOString();
     await writeManifest(db, {
