@@ -6,9 +6,8 @@
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import type { Context, GlobalOptions } from './context.js';
 import { DEFAULTS } from './defaults.js';
-import { helpWidth } from './help-width.js';
 import type { Io } from './io.js';
-import { VERSION } from './version.js';
+import { VERSION, helpWidth } from './quick-answers.cjs';
 
 
 function positiveInt(name: string, max = 1_000_000) {

@@ -6,10 +6,9 @@
 import { writeFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { buildProgram } from './cli.js';
-import { HELP_CACHE_URL, type HelpCache } from './help-cache.js';
-import { PIPED_HELP_WIDTH } from './help-width.js';
 import type { Io } from './io.js';
 import { run } from './main.js';
+import { HELP_CACHE_FILE, PIPED_HELP_WIDTH, type HelpCache } from './quick-answers.cjs';
 
 class Capture extends Writable {
   text = '';
@@ -42,6 +41,6 @@ export async function renderHelpCache(): Promise<HelpCache> {
   return { width: PIPED_HELP_WIDTH, texts };
 }
 
-export async function writeHelpCache(file: URL = HELP_CACHE_URL): Promise<void> {
+export async function writeHelpCache(file = HELP_CACHE_FILE): Promise<void> {
   writeFileSync(file, `${JSON.stringify(await renderHelpCache())}\n`);
 }

@@ -1,7 +1,7 @@
 /**
  * The process edge: builds Io from `process`, runs the CLI, and is the only place
  * that turns an error into a stderr line and an exit status. `run` is what
- * in-process tests call; `main` is what bin/rag.js calls.
+ * in-process tests call; `main` is what bin/rag.cjs calls.
  */
 import { CommanderError } from 'commander';
 import v8 from 'node:v8';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { commandNames, renderHelp } from '../src/help-cache-build.js';
-import { cachedHelp, helpRequest, type HelpCache } from '../src/help-cache.js';
+import { cachedHelp, helpRequest, type HelpCache } from '../src/quick-answers.cjs';
 import { assertOneErrorLine } from './helpers/assertions.js';
 import { tempDir } from './helpers/paths.js';
 import { spawnRag } from './helpers/spawn-rag.js';

@@ -1,9 +1,9 @@
 /**
  * Start-up stays lazy (qmd's cli-lazy-llm-import test): LanceDB and Arrow load only
  * through src/store.ts, and only in commands that open the index; `rag --version` and
- * `rag --help` load neither them nor ora nor the ollama client. Checked three ways: the
+ * `rag --help` load nothing but bin/rag.cjs and quick-answers.cjs. Checked three ways: the
  * source's import statements, the compiled static import graph from the entry point,
- * and the modules a real `bin/rag.js` process actually resolves.
+ * and the modules a real `bin/rag.cjs` process actually resolves.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -125,9 +125,13 @@ describe('modules a real process loads', () => {
   let stub: Stub;
   let env: Record<string, string>;
 
-  /** Writes an --import hook that logs every URL the process resolves, then runs rag with it. */
-  async function loadedBy(args: string[], name: string): Promise<{ code: number | null; urls: string[] }> {
+  /**
+   * Runs rag with an --import hook that logs every URL the ES module loader resolves, and
+   * a --require preload that lists the CommonJS modules loaded by the time it exits.
+   */
+  async function loadedBy(args: string[], name: string): Promise<{ code: number | null; urls: string[]; required: string[] }> {
     const log = path.join(t.dir, `${name}.log`);
+    const cjsLog = path.join(t.dir, `${name}.cjs.log`);
     writeFileSync(log, '');
     const hooks = path.join(t.dir, 'hooks.mjs');
     const register = path.join(t.dir, `register-${name}.mjs`);
@@ -135,8 +139,10 @@ describe('modules a real process loads', () => {
       register,
       `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)}, { data: { log: ${JSON.stringify(log)} } });\n`,
     );
-    const res = await spawnRag(args, { cwd: t.dir, env: { ...env, NODE_OPTIONS: `--import=${pathToFileURL(register).href}` } });
-    return { code: res.code, urls: readFileSync(log, 'utf8').split('\n').filter(Boolean) };
+    const preload = path.join(t.dir, `preload-${name}.cjs`);
+    writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(cjsLog)}, Object.keys(require.cache).join('\\n')));\n`);
+    const res = await spawnRag(args, { cwd: t.dir, env: { ...env, NODE_OPTIONS: `--import=${pathToFileURL(register).href} --require=${preload}` } });
+    return { code: res.code, urls: readFileSync(log, 'utf8').split('\n').filter(Boolean), required: readFileSync(cjsLog, 'utf8').split('\n').filter(Boolean) };
   }
 
   before(async () => {
@@ -169,14 +175,14 @@ describe('modules a real process loads', () => {
 
   const heavy = (urls: string[]): string[] => urls.filter((u) => /@lancedb|apache-arrow|\/node_modules\/(ora|ollama)\//.test(u) || /\/dist\/src\/store\.js$/.test(u));
 
-  it('rag --version and rag --help load no LanceDB, Arrow, ora or ollama', async () => {
-    for (const args of [['--version'], ['--help']]) {
-      const { code, urls } = await loadedBy(args, args[0]?.replace(/-/g, '') ?? 'run');
+  it('rag --version and rag --help load no ES module and no package at all', async () => {
+    for (const args of [['--version'], ['--help'], ['index', '-h']]) {
+      const { code, urls, required } = await loadedBy(args, args.join('').replace(/-/g, ''));
       assert.equal(code, 0);
-      // bin/rag.js answers both without the CLI: --version from version.js, --help from the help cache.
-      assert.ok(urls.some((u) => /\/dist\/src\/(help-cache|version)\.js$/.test(u)), `the hook saw nothing: ${urls.join('\n')}`);
-      assert.deepEqual(heavy(urls), [], `rag ${args.join(' ')}`);
-      assert.deepEqual(urls.filter((u) => /\/node_modules\/commander\/|\/dist\/src\/(main|cli)\.js$/.test(u)), [], `rag ${args.join(' ')} loaded the CLI`);
+      // The entry point is all the ES module loader ever sees: not main.js, not commander.
+      assert.deepEqual(urls.map((u) => path.relative(REPO_ROOT, new URL(u).pathname)), [path.join('bin', 'rag.cjs')], `rag ${args.join(' ')}`);
+      const ours = required.filter((f) => !f.includes(`${path.sep}preload-`)).map((f) => path.relative(REPO_ROOT, f)).sort();
+      assert.deepEqual(ours, [path.join('bin', 'rag.cjs'), path.join('dist', 'src', 'quick-answers.cjs')], `rag ${args.join(' ')}`);
     }
   });
 

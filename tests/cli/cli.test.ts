@@ -1,5 +1,5 @@
 /**
- * The built CLI as a process (bin/rag.js), as users and scripts run it: exit codes, the
+ * The built CLI as a process (bin/rag.cjs), as users and scripts run it: exit codes, the
  * stdout/stderr split, colour rules, `| head -1`, and one JSON document per `--json` run.
  * Each spawn costs a Node start-up, so this file covers the contract; branches are tested
  * in-process under tests/commands/.

@@ -1,5 +1,5 @@
 /**
- * The safety of the index (DESIGN §10) with `bin/rag.js index` as a real process: killed
+ * The safety of the index (DESIGN §10) with `bin/rag.cjs index` as a real process: killed
  * with SIGKILL or interrupted with SIGINT midway, and raced by a second writer. Each time
  * the next run must end exactly where a clean build of the same tree ends: the same ids,
  * no duplicates. The stub is slowed down so that a run is still under way when the test

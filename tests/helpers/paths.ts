@@ -16,7 +16,7 @@ function findRepoRoot(): string {
 
 export const REPO_ROOT = findRepoRoot();
 export const CORPUS = path.join(REPO_ROOT, 'corpus');
-export const BIN = path.join(REPO_ROOT, 'bin', 'rag.js');
+export const BIN = path.join(REPO_ROOT, 'bin', 'rag.cjs');
 
 /** A fresh temp folder, removed by the returned cleanup. */
 export function tempDir(prefix = 'rag-test-'): { dir: string; cleanup: () => void } {

@@ -1,4 +1,4 @@
-/** Runs the built CLI as a process (bin/rag.js), as users and scripts do. */
+/** Runs the built CLI as a process (bin/rag.cjs), as users and scripts do. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { BIN } from './paths.js';
 
