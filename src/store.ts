@@ -53,6 +53,14 @@ export const VECTOR_INDEX_MIN_ROWS = 50_000;
 const HNSW_EF = 800;
 const HNSW_REFINE_FACTOR = 5;
 /**
+ * IVF partitions of the vector index, each with its own HNSW graph, and every one probed
+ * by a query: the partitions make the build faster, not the search narrower. LanceDB's
+ * default is one partition per million rows, i.e. one graph, and building that took
+ * 23.5 s over 81,000 rows on 2 CPUs; 16 partitions took 10.7 s, with recall@10 0.99
+ * instead of 0.97 and 16 ms a query instead of 9 (exact search: 77 ms).
+ */
+const VECTOR_INDEX_PARTITIONS = 16;
+/**
  * When compaction is due. Every write adds a fragment (one bounded batch of files,
  * typically 500 to 1,000 rows). Measured by `npm run bench` at 40,000 rows: a search takes
  * the same time over 47 fragments as over one, about 20 ms more over 200 and 40 ms more
@@ -269,11 +277,13 @@ export class ChunkStore {
   }
 
   async vectorSearch(vector: number[], limit: number): Promise<Hit[]> {
-    // With an HNSW index (large tables only), defaults give poor recall: search wider and
-    // re-rank the candidates by exact distance. Without an index both settings are no-ops.
+    // With a vector index (large tables only), defaults give poor recall: probe every
+    // partition, search each graph wider and re-rank the candidates by exact distance.
+    // Without an index these settings are no-ops.
     const rows = await this.table
       .vectorSearch(vector)
       .distanceType('cosine')
+      .nprobes(VECTOR_INDEX_PARTITIONS)
       .ef(HNSW_EF)
       .refineFactor(HNSW_REFINE_FACTOR)
       .select([...HIT_COLUMNS, '_distance'])
@@ -315,7 +325,7 @@ export class ChunkStore {
     // built and then rewritten by the compaction.
     if (compacted) await this.compact();
     for (const column of missing) {
-      const config = column === 'vector' ? lancedb.Index.hnswSq({ distanceType: 'cosine' }) : lancedb.Index.fts({ withPosition: false });
+      const config = column === 'vector' ? lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: VECTOR_INDEX_PARTITIONS }) : lancedb.Index.fts({ withPosition: false });
       await this.table.createIndex(column, { config, replace: true });
     }
     return { compacted, indexesBuilt: missing };

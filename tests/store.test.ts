@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ChunkStore, MAX_FRAGMENTS, sanitizeFtsQuery, type ChunkRow } from '../src/store.js';
+import { ChunkStore, MAX_FRAGMENTS, VECTOR_INDEX_MIN_ROWS, sanitizeFtsQuery, type ChunkRow } from '../src/store.js';
 import { tempDir } from './helpers/paths.js';
 
 const DIMS = 8;
@@ -135,6 +135,28 @@ describe('ChunkStore', () => {
         assert.equal(await store.fragmentCount(), 1);
         assert.equal((await store.listIds()).length, 2 * files.length);
         assert.ok(await store.hasTextIndex());
+      } finally {
+        dir.cleanup();
+      }
+    });
+
+    it('builds a cosine vector index past VECTOR_INDEX_MIN_ROWS, and search through it finds exact matches', { timeout: 120_000 }, async () => {
+      const dir = tempDir();
+      try {
+        const store = await ChunkStore.open(dir.dir, 't', { dimensions: DIMS, create: true });
+        const perFile = 5_000;
+        const files = Math.ceil(VECTOR_INDEX_MIN_ROWS / perFile);
+        for (let f = 0; f < files; f++) {
+          const path = `docs/file${f}.md`;
+          await store.replaceFiles([path], Array.from({ length: perFile }, (_, i) => row(path, f * perFile + i)), { hasNoRowsYet: true });
+        }
+        assert.deepEqual(await store.maintain(), { compacted: false, indexesBuilt: ['search_text', 'vector'] });
+        for (const target of [row('docs/file3.md', 3 * perFile + 17), row('docs/file9.md', 9 * perFile + 4242)]) {
+          // The test vectors (sines) crowd together, so the row itself may tie with neighbours.
+          const hits = await store.vectorSearch(target.vector as number[], 5);
+          assert.ok(hits.some((h) => h.id === target.id), `${target.id} not in ${hits.map((h) => `${h.id} ${h.score}`).join(', ')}`);
+          assert.ok((hits[0]?.score ?? 0) > 0.9999, `cosine similarity of a vector with itself: ${hits[0]?.score}`);
+        }
       } finally {
         dir.cleanup();
       }
