@@ -11,14 +11,13 @@
  * A run that writes data first marks the manifest `hasPendingWrites`; only a run that ends
  * cleanly clears it. The next run after a crash sees the mark and finishes the job even
  * when no file changed: it drops rows no record accounts for (a batch written just before
- * the crash, whose files may since have gone) and compacts the table.
+ * the crash, whose files may since have gone) and maintains the table.
  */
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { chunkText, detectFormat, validateChunkOptions, type ChunkOptions, type DocFormat } from './chunk.js';
+import { chunkText, detectFormat, validateChunkOptions, type ChunkOptions } from './chunk.js';
 import { discoverFiles, relativePath, type SkippedFile, type SourceFile } from './discover.js';
-import { Embedder, documentText, fitChunksToModel, maxEmbedChars } from './embed.js';
+import { Embedder, maxEmbedChars } from './embed.js';
 import { Exit, RagError } from './errors.js';
 import { loadFile } from './load.js';
 import { acquireLock } from './lock.js';
@@ -27,8 +26,8 @@ import {
   type FileRecord, type FileRecords, type Manifest,
 } from './manifest.js';
 import { sameModel, type ModelInfo, type OllamaClient } from './ollama.js';
-import type { ChunkRow, ChunkStore } from './store.js';
-import type { Chunk } from './types.js';
+import { buildRows, fillVectors, type PreparedFile } from './passage-rows.js';
+import type { ChunkStore } from './store.js';
 
 export interface IndexOptions {
   /** As the user typed them; resolved against the cwd. */
@@ -103,43 +102,8 @@ const RECORDS_SAVE_INTERVAL_MS = 2000;
 /** Write batches in flight: one embedding while the previous one is written. */
 const BATCHES_IN_FLIGHT = 2;
 
-function sha(text: string, length = 32): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, length);
-}
-
 function inScope(relPath: string, scopes: string[]): boolean {
   return scopes.some((s) => s === '' || relPath === s || relPath.startsWith(`${s}/`));
-}
-
-type PendingRow = Omit<ChunkRow, 'vector'> & { vector?: number[]; embedText: string };
-
-interface PreparedFile {
-  file: SourceFile;
-  record: FileRecord;
-  format: DocFormat;
-  chunks: Chunk[];
-  rows: PendingRow[];
-  change: FileChange;
-}
-
-/**
- * Rows for one file's chunks. The id is stable across runs: path, the hash of the
- * embedded text, and which occurrence of that text in the file it is.
- */
-function buildRows(embedModel: string, relPath: string, fileHash: string, chunks: Chunk[]): PendingRow[] {
-  const counts = new Map<string, number>();
-  return chunks.map((c) => {
-    const embedText = documentText(embedModel, relPath, c.heading, c.text);
-    const chunkHash = sha(embedText);
-    const ordinal = counts.get(chunkHash) ?? 0;
-    counts.set(chunkHash, ordinal + 1);
-    return {
-      id: sha(`${relPath}\0${chunkHash}\0${ordinal}`),
-      path: relPath, startLine: c.startLine, endLine: c.endLine, heading: c.heading, text: c.text,
-      searchText: [c.heading, relPath, c.text].filter(Boolean).join('\n'),
-      fileHash, chunkHash, embedText,
-    };
-  });
 }
 
 export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<IndexSummary> {
@@ -311,51 +275,18 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
       const lookup = prepared.filter((p) => p.rows.length > 0 && (p.change === 'changed' || manifestNow?.hasPendingWrites));
       const live = lookup.length === 0 ? undefined : store ?? (manifest && !opts.rebuild ? await openExisting(manifest) : undefined);
       const reusable = live ? await live.vectorsFor(lookup.map((p) => p.file.relPath)) : new Map<string, number[]>();
-      const collectPending = (): Map<string, PendingRow[]> => {
-        const pending = new Map<string, PendingRow[]>();
-        for (const p of prepared) {
-          for (const row of p.rows) {
-            if (row.vector) continue;
-            const vector = reusable.get(row.chunkHash);
-            if (vector) {
-              row.vector = vector;
-              summary.chunksReused++;
-            } else {
-              const list = pending.get(row.embedText);
-              if (list) list.push(row);
-              else pending.set(row.embedText, [row]);
-            }
-          }
-        }
-        return pending;
-      };
-      let pending = collectPending();
-      if (pending.size === 0) return;
-      const info = await requireModel();
-      const limit = maxEmbedChars(info);
-      if ([...pending.keys()].some((t) => t.length > limit)) {
-        // Split again rather than let the server truncate (or refuse) a passage.
-        for (const p of prepared) {
-          if (!p.rows.some((r) => !r.vector && r.embedText.length > limit)) continue;
-          const header = (c: Chunk) => documentText(embedModel, p.file.relPath, c.heading, '').length;
-          summary.chunksReused -= p.rows.filter((r) => r.vector).length;
-          p.chunks = fitChunksToModel(p.chunks, p.format, limit, header);
-          chunksQueued += p.chunks.length - p.rows.length;
-          p.rows = buildRows(embedModel, p.file.relPath, p.record.hash, p.chunks);
-          p.record.chunks = p.rows.length;
-        }
-        pending = collectPending();
-      }
-      const texts = [...pending.keys()];
-      embedder ??= new Embedder(deps.ollama(), {
-        model: embedModel, batchSize: opts.batchSize, concurrency: opts.concurrency, onEmbedded: report,
+      const fill = await fillVectors(prepared, {
+        embedModel,
+        reusable,
+        maxChars: async () => maxEmbedChars(await requireModel()),
+        embed: (texts) => {
+          embedder ??= new Embedder(deps.ollama(), { model: embedModel, batchSize: opts.batchSize, concurrency: opts.concurrency, onEmbedded: report });
+          return embedder.embed(texts);
+        },
       });
-      const vectors = await embedder.embed(texts);
-      texts.forEach((t, i) => {
-        for (const row of pending.get(t)!) row.vector = vectors[i]!;
-      });
-      // Identical passages share one input, so this counts what the server embedded.
-      summary.chunksEmbedded += texts.length;
+      summary.chunksReused += fill.reused;
+      summary.chunksEmbedded += fill.embedded;
+      chunksQueued += fill.addedChunks;
     };
 
     /** Before the first data write of a run on a live index: a crash from here on leaves work for the next run. */
