@@ -4,7 +4,6 @@
  * in-process tests call; `main` is what bin/rag.cjs calls.
  */
 import { CommanderError } from 'commander';
-import v8 from 'node:v8';
 import { buildProgram } from './cli.js';
 import { Exit, RagError, describeError, isAbortError, type ExitCode } from './errors.js';
 import type { Io } from './io.js';
@@ -74,12 +73,6 @@ function toRagError(err: unknown, signal: AbortSignal): RagError {
 }
 
 export async function main(): Promise<void> {
-  // rag's garbage is short-lived (parsed responses, strings, Arrow buffers) and V8 grows
-  // its young generation to 16 MB semi-spaces regardless, which retained some 40 MB
-  // more at the peak of `rag index` (npm run bench). Keeping it at its start size costs
-  // no measurable time. The flag is read whenever V8 considers growing, so setting it
-  // here still takes effect.
-  v8.setFlagsFromString('--semi-space-growth-factor=1');
   const controller = new AbortController();
   let stopRequests = 0;
   const stop = (why: string) => () => {

@@ -1,4 +1,5 @@
 /** `rag index`: options in, the index run in indexer.ts, a summary out. */
+import v8 from 'node:v8';
 import { envValue, pick, type Context } from '../context.js';
 import { DEFAULTS } from '../defaults.js';
 import { runIndex, type IndexSummary } from '../indexer.js';
@@ -24,6 +25,12 @@ export interface IndexCommandOptions {
 }
 
 export async function indexCommand(opts: IndexCommandOptions, ctx: Context): Promise<void> {
+  // An index run's garbage is short-lived (files, responses, Arrow buffers), yet V8 grows
+  // the young generation to 16 MB semi-spaces, which left some 40 MB more committed heap at
+  // the run's peak (npm run bench) for no measurable speed. V8 reads the flag whenever it
+  // considers growing, so setting it now takes effect. Only here: a search or an ask, which
+  // mostly converts LanceDB results, ran 10-40 ms slower with it.
+  v8.setFlagsFromString('--semi-space-growth-factor=1');
   const { io, config } = ctx;
   const progress = await startProgress(io, { enabled: !ctx.quiet && !opts.json, text: 'Scanning files…' });
   let summary: IndexSummary;

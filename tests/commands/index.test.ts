@@ -15,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { chunkText, detectFormat } from '../../src/chunk.js';
 import { DEFAULTS } from '../../src/defaults.js';
 import { documentText } from '../../src/embed.js';
+import { FILES_PER_BATCH } from '../../src/indexer.js';
 import { readManifest, tableName } from '../../src/manifest.js';
 import { ChunkStore } from '../../src/store.js';
 import { startStub, type Stub } from '../helpers/ollama-stub.js';
@@ -471,7 +472,7 @@ describe('rag index: Ollama failures', () => {
   function writeNotes(dir: string): void {
     const docs = path.join(dir, 'docs');
     mkdirSync(docs, { recursive: true });
-    // More files than one write batch holds (64), so that some are committed before a failure.
+    // More files than one write batch holds, so that some are committed before a failure.
     for (let i = 0; i < NOTES; i++) {
       writeFileSync(path.join(docs, `note-${String(i).padStart(3, '0')}.md`), `# Note ${i}\n\nThis note talks about topic ${i} and the ${['river', 'forest', 'valley', 'harbour'][i % 4]} nearby.\n`);
     }
@@ -494,7 +495,7 @@ describe('rag index: Ollama failures', () => {
       assertFailsWith(failed, 3, /Ollama at http:\/\/127\.0\.0\.1:\d+/);
       assert.ok(!existsSync(path.join(db, 'lock')), 'the lock is released');
       const records = JSON.parse(readFileSync(path.join(db, recordsFile), 'utf8')) as Array<{ path: string; chunks: number }>;
-      assert.ok(records.length >= 64 && records.length < NOTES, `records: ${records.length}`);
+      assert.ok(records.length >= FILES_PER_BATCH && records.length < NOTES, `records: ${records.length}`);
       return { db, records };
     } finally {
       await stub.close();
