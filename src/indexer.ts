@@ -6,7 +6,8 @@
  * between the two leaves records behind the data, so the next run re-reads those files,
  * finds their vectors by chunk hash, re-embeds nothing and rewrites the same ids. A
  * --rebuild writes a new table generation that the manifest switches to only at the end,
- * so the old index stays readable until the new one is whole.
+ * so the old index stays readable until the new one is whole; interrupted, it resumes when
+ * asked for again with the same settings.
  *
  * A run that writes data first marks the manifest `hasPendingWrites`; only a run that ends
  * cleanly clears it. The next run after a crash sees the mark and finishes the job even
@@ -22,7 +23,8 @@ import { Exit, RagError } from './errors.js';
 import { loadFile } from './load.js';
 import { acquireLock } from './lock.js';
 import {
-  SCHEMA_VERSION, readManifest, readRecords, removeStaleRecords, tableName, writeManifest, writeRecords,
+  SCHEMA_VERSION, readManifest, readPendingRebuild, readRecords, removePendingRebuild, removeStaleRecords, tableName,
+  writeManifest, writePendingRebuild, writeRecords,
   type FileRecord, type FileRecords, type Manifest,
 } from './manifest.js';
 import { sameModel, type ModelInfo, type OllamaClient } from './ollama.js';
@@ -89,6 +91,8 @@ export interface IndexSummary {
   chunksTotal: number;
   embedRequests: number;
   elapsedMs: number;
+  /** Files an interrupted --rebuild had finished, which this run resumed from (0: none). */
+  resumedFiles: number;
   /** Per-file changes, for --dry-run and --verbose. */
   changes: Array<{ path: string; change: FileChange; chunks?: number }>;
 }
@@ -165,8 +169,13 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
     const manifestNow = opts.dryRun ? existing : await readManifest(deps.indexDir);
     // A rebuild that finished in between may have changed the model or chunking.
     checkCompatible(manifestNow);
-    const generation = opts.rebuild || !manifestNow ? (manifestNow?.generation ?? 0) + 1 : manifestNow.generation;
-    const records: FileRecords = opts.rebuild ? new Map() : manifestNow ? await readRecords(deps.indexDir, generation) : new Map();
+    // An interrupted --rebuild asked for again with the same settings resumes: its table and
+    // records hold the files it finished, and its rows may run ahead of its records.
+    const resume = opts.rebuild && !opts.dryRun && manifestNow ? await resumableRebuild(manifestNow) : undefined;
+    const generation = resume?.generation ?? (opts.rebuild || !manifestNow ? (manifestNow?.generation ?? 0) + 1 : manifestNow.generation);
+    const records: FileRecords = resume || (manifestNow && !opts.rebuild) ? await readRecords(deps.indexDir, generation) : new Map();
+    /** The table may hold rows no record accounts for: a run died between a write and its records. */
+    const isRecovering = resume !== undefined || (!opts.rebuild && Boolean(manifestNow?.hasPendingWrites));
     const discovery = await discoverFiles(absPaths, {
       root,
       indexDir: deps.indexDir,
@@ -189,11 +198,13 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
       if (rec && rec.size === file.size && rec.mtimeMs === file.mtimeMs) unchanged++;
       else candidates.push(file);
     }
-    const removedPaths = [...records.keys()].filter((p) => inScope(p, scopes) && !seen.has(p)).sort();
+    // A resumed rebuild must end as a fresh one over these paths would: without files it no longer sees.
+    const removedPaths = [...records.keys()].filter((p) => (resume || inScope(p, scopes)) && !seen.has(p)).sort();
     const summary: IndexSummary = {
       indexDir: deps.indexDir, root, dryRun: opts.dryRun, embedModel, dimensions: manifestNow?.dimensions,
       filesSeen: discovery.files.length, new: 0, changed: 0, unchanged, removed: 0, skipped: [...discovery.skipped],
       chunksEmbedded: 0, chunksReused: 0, chunksTotal: 0, embedRequests: 0, elapsedMs: 0, changes: [],
+      resumedFiles: resume ? records.size : 0,
     };
 
     if (discovery.files.length === 0 && removedPaths.length === 0) {
@@ -214,7 +225,7 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
 
     let store: ChunkStore | undefined;
     let storeOpening: Promise<ChunkStore> | undefined;
-    let manifest: Manifest | undefined = opts.rebuild ? undefined : manifestNow;
+    let manifest: Manifest | undefined = resume ?? (opts.rebuild ? undefined : manifestNow);
     let embedder: Embedder | undefined;
     let filesDone = 0;
     let chunksQueued = 0;
@@ -227,8 +238,14 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
       }
       if (store) return store;
       if (manifestNow && !opts.rebuild) return openExisting(manifestNow);
+      if (resume) return openExisting(resume);
       const { ChunkStore } = await import('./store.js');
-      if (opts.rebuild && !manifest) await ChunkStore.dropOtherTables(deps.indexDir, tableName(manifestNow?.generation ?? 0));
+      if (opts.rebuild && manifestNow) {
+        // A fresh rebuild: what an earlier, interrupted one left goes first, so that its
+        // records can never be taken for this one's.
+        await ChunkStore.dropOtherTables(deps.indexDir, tableName(manifestNow.generation));
+        await removeStaleRecords(deps.indexDir, manifestNow.generation);
+      }
       store = await ChunkStore.open(deps.indexDir, tableName(generation), { dimensions, create: true });
       if (!manifestNow || opts.rebuild) {
         const digest = (await deps.ollama().listModels().catch(() => [])).find((m) => sameModel(m.name, embedModel))?.digest;
@@ -239,8 +256,10 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
           chunkOverlapChars: chunk.chunkOverlapChars, createdAt: stamp, updatedAt: stamp, hasPendingWrites: true,
         };
         // A new index is live from its first write: every batch commits whole files.
-        // A rebuild becomes live only when it is complete (see finish).
+        // A rebuild becomes live only when it is complete (see finish); until then its
+        // manifest waits in rebuild.json, for a later --rebuild to resume.
         if (!manifestNow) await writeManifest(deps.indexDir, manifest);
+        else await writePendingRebuild(deps.indexDir, manifest);
       }
       summary.dimensions = dimensions;
       return store;
@@ -276,8 +295,8 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
       // Vectors already stored under the same chunk hash are reused: for a changed file its
       // unchanged passages; after a crash, also for a 'new' file the rows the dead run wrote
       // before its record. Not across a rebuild: the new generation may use another model.
-      const lookup = prepared.filter((p) => p.rows.length > 0 && (p.change === 'changed' || manifestNow?.hasPendingWrites));
-      const live = lookup.length === 0 ? undefined : store ?? (manifest && !opts.rebuild ? await openExisting(manifest) : undefined);
+      const lookup = prepared.filter((p) => p.rows.length > 0 && (p.change === 'changed' || isRecovering));
+      const live = lookup.length === 0 ? undefined : store ?? (manifest && (!opts.rebuild || resume) ? await openExisting(manifest) : undefined);
       const reusable = live ? await live.vectorsFor(lookup.map((p) => p.file.relPath)) : new Map<string, number[]>();
       const fill = await fillVectors(prepared, {
         embedModel,
@@ -329,8 +348,8 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
             const s = await openStore(dims);
             await markPending();
             const rows = prepared.flatMap((p) => p.rows.map(({ embedText: _e, ...row }) => ({ ...row, vector: row.vector! })));
-            // A table this run created (new index or rebuild) holds nothing of these files yet.
-            await s.replaceFiles(prepared.map((p) => p.file.relPath), rows, { hasNoRowsYet: !manifestNow || opts.rebuild });
+            // A table this run created (new index or fresh rebuild) holds nothing of these files yet.
+            await s.replaceFiles(prepared.map((p) => p.file.relPath), rows, { hasNoRowsYet: !manifestNow || (opts.rebuild && !resume) });
           }
           for (const p of prepared) records.set(p.file.relPath, p.record);
         }
@@ -412,6 +431,14 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
     summary.elapsedMs = deps.now() - started;
     return summary;
 
+    /** rebuild.json, when it is the next generation and was started with the settings asked for now. */
+    async function resumableRebuild(live: Manifest): Promise<Manifest | undefined> {
+      const pending = await readPendingRebuild(deps.indexDir);
+      if (!pending || pending.generation !== live.generation + 1 || !sameModel(pending.embedModel, embedModel)) return undefined;
+      if (pending.chunkSizeChars !== chunk.chunkSizeChars || pending.chunkOverlapChars !== chunk.chunkOverlapChars) return undefined;
+      return pending.root === (path.relative(deps.indexDir, root) || '.') ? pending : undefined;
+    }
+
     /** The table of `m`'s generation, opened once even when two batches ask at the same time. */
     async function openExisting(m: Manifest): Promise<ChunkStore> {
       storeOpening ??= import('./store.js').then(({ ChunkStore }) =>
@@ -430,7 +457,6 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
       }
       if (recordsDirty || opts.rebuild) await writeRecords(deps.indexDir, generation, records);
       // The previous run stopped between its first write and its end: finish its job.
-      const isRecovering = !opts.rebuild && Boolean(manifestNow?.hasPendingWrites);
       if (isRecovering) {
         const s = store ?? (await openExisting(manifest));
         await s.removeFilesExcept(new Set(records.keys()));
@@ -443,8 +469,9 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
         await writeManifest(deps.indexDir, manifest);
       }
       // After a rebuild the old generation goes; after any other writing run, the partial
-      // generation of a rebuild that was interrupted (it is never resumed, only restarted).
+      // generation of an interrupted rebuild (a later --rebuild then starts afresh).
       if (changed) {
+        await removePendingRebuild(deps.indexDir);
         const { ChunkStore } = await import('./store.js');
         await ChunkStore.dropOtherTables(deps.indexDir, tableName(generation));
         await removeStaleRecords(deps.indexDir, generation);

@@ -108,6 +108,27 @@ export function writeManifest(indexDir: string, manifest: Manifest): Promise<voi
   return writeJsonAtomic(path.join(indexDir, MANIFEST_FILE), manifest);
 }
 
+/**
+ * The manifest a --rebuild under way will switch to, written when it starts. Left behind by
+ * an interrupted rebuild, it lets the next --rebuild with the same settings resume: its
+ * table and records hold the files already done.
+ */
+export const REBUILD_FILE = 'rebuild.json';
+
+export function writePendingRebuild(indexDir: string, manifest: Manifest): Promise<void> {
+  return writeJsonAtomic(path.join(indexDir, REBUILD_FILE), manifest);
+}
+
+/** The interrupted rebuild's manifest, or undefined when there is none or it is unreadable (it is only a shortcut). */
+export async function readPendingRebuild(indexDir: string): Promise<Manifest | undefined> {
+  const value = await readJson(path.join(indexDir, REBUILD_FILE)).catch(() => undefined);
+  return isManifest(value) && value.schemaVersion === SCHEMA_VERSION ? value : undefined;
+}
+
+export async function removePendingRebuild(indexDir: string): Promise<void> {
+  await fs.rm(path.join(indexDir, REBUILD_FILE), { force: true });
+}
+
 function isFileRecord(value: unknown): value is FileRecord {
   const r = value as Partial<FileRecord> | undefined;
   return (

@@ -86,6 +86,7 @@ export async function indexCommand(opts: IndexCommandOptions, ctx: Context): Pro
   }
   if (!ctx.quiet) {
     io.stderr.write(`${errStyle.green(indexSummaryLine(summary))}\n`);
+    if (summary.resumedFiles > 0) io.stderr.write(`Resumed the interrupted rebuild: ${summary.resumedFiles} file(s) were already done.\n`);
     if (summary.skipped.length > 0 && !ctx.verbose && !opts.dryRun) {
       io.stderr.write(errStyle.dim(`${summary.skipped.length} file(s) skipped; run with --verbose to see which and why.\n`));
     }
@@ -103,6 +104,7 @@ export function indexJson(s: IndexSummary) {
     files: { seen: s.filesSeen, new: s.new, changed: s.changed, unchanged: s.unchanged, removed: s.removed, skipped: s.skipped.length },
     chunks: { embedded: s.chunksEmbedded, reused: s.chunksReused, total: s.chunksTotal },
     embed_requests: s.embedRequests,
+    resumed_files: s.resumedFiles,
     elapsed_ms: s.elapsedMs,
     changes: s.changes,
     skipped: s.skipped.map((k) => ({ path: k.relPath, reason: k.reason })),

@@ -35,6 +35,7 @@ interface IndexDoc {
   files: { seen: number; new: number; changed: number; unchanged: number; removed: number; skipped: number };
   chunks: { embedded: number; reused: number; total: number };
   embed_requests: number;
+  resumed_files: number;
   changes: Array<{ path: string; change: string; chunks?: number }>;
   skipped: Array<{ path: string; reason: string }>;
 }
@@ -567,20 +568,27 @@ describe('rag index: Ollama failures', () => {
     }
   });
 
+  const REBUILD = ['--rebuild', '--embed-model', 'mxbai-embed-large'];
+  const tables = (db: string) => readdirSync(path.join(db, 'lance')).filter((n) => n.endsWith('.lance')).sort();
+
+  /** The notes indexed with defaults, then a `rag index ${REBUILD}` that dies midway. */
+  async function interruptedRebuild(dir: string, stub: Stub) {
+    writeNotes(dir);
+    const env = { OLLAMA_HOST: stub.url, RAG_DB: path.join(dir, 'db') };
+    const built = await runRag(['index', 'docs'], { cwd: dir, env });
+    assert.equal(built.code, 0, built.stderr);
+    const before = await storedRows(env.RAG_DB);
+    const manifestBefore = readFileSync(path.join(env.RAG_DB, 'manifest.json'), 'utf8');
+    const { db, records } = await failMidRun(dir, REBUILD, 'files_g2.json');
+    return { env, db, records, before, manifestBefore };
+  }
+
   it('a rebuild that dies midway leaves the old generation live; the next run clears the partial one', async () => {
     const t = tempDir();
     const stub = await startStub();
     try {
-      writeNotes(t.dir);
-      const env = { OLLAMA_HOST: stub.url, RAG_DB: path.join(t.dir, 'db') };
-      const built = await runRag(['index', 'docs'], { cwd: t.dir, env });
-      assert.equal(built.code, 0, built.stderr);
-      const before = await storedRows(env.RAG_DB);
-      const manifestBefore = readFileSync(path.join(env.RAG_DB, 'manifest.json'), 'utf8');
-
-      const { db } = await failMidRun(t.dir, ['--rebuild', '--embed-model', 'mxbai-embed-large'], 'files_g2.json');
-      const tables = () => readdirSync(path.join(db, 'lance')).filter((n) => n.endsWith('.lance')).sort();
-      assert.deepEqual(tables(), ['chunks_g1.lance', 'chunks_g2.lance'], 'the partial generation exists');
+      const { env, db, before, manifestBefore } = await interruptedRebuild(t.dir, stub);
+      assert.deepEqual(tables(db), ['chunks_g1.lance', 'chunks_g2.lance'], 'the partial generation exists');
       const dimensions = (JSON.parse(manifestBefore) as { dimensions: number }).dimensions;
       const partial = await (await ChunkStore.open(db, tableName(2), { dimensions, create: false })).listIds();
       const oldIds = new Set(before.map((r) => r.id));
@@ -593,9 +601,58 @@ describe('rag index: Ollama failures', () => {
       appendFileSync(path.join(t.dir, 'docs', 'note-000.md'), '\nOne more line.\n');
       const next = await runRag(['index', 'docs'], { cwd: t.dir, env });
       assert.equal(next.code, 0, next.stderr);
-      assert.deepEqual(tables(), ['chunks_g1.lance']);
+      assert.deepEqual(tables(db), ['chunks_g1.lance']);
       assert.deepEqual(readdirSync(db).filter((n) => n.startsWith('files_')), ['files_g1.json']);
+      assert.ok(!existsSync(path.join(db, 'rebuild.json')), 'nothing is left to resume');
       assert.deepEqual(await storedRows(db), await cleanBuild(t.dir, ['docs'], stub));
+    } finally {
+      t.cleanup();
+      await stub.close();
+    }
+  });
+
+  it('a rebuild that dies midway resumes on the next --rebuild with the same settings, embedding only what it had not written', async () => {
+    const t = tempDir();
+    const stub = await startStub();
+    try {
+      const { env, db, records } = await interruptedRebuild(t.dir, stub);
+      assert.ok(existsSync(path.join(db, 'rebuild.json')), 'the unfinished rebuild is kept');
+      const pending = JSON.parse(readFileSync(path.join(db, 'rebuild.json'), 'utf8')) as { dimensions: number };
+      // Rows can run ahead of records (a batch committed just before the crash): those are reused, not embedded.
+      const written = new Set((await (await ChunkStore.open(db, tableName(2), { dimensions: pending.dimensions, create: false })).listIds()).map((r) => r.path));
+      assert.ok(written.size >= records.length && written.size < NOTES);
+
+      stub.resetLog();
+      const resumed = parseJson<IndexDoc>(await runRag(['index', '--json', ...REBUILD, 'docs'], { cwd: t.dir, env }));
+      assert.equal(resumed.resumed_files, records.length);
+      assert.equal(resumed.files.unchanged, records.length, 'recorded files are not read again');
+      assert.equal(resumed.chunks.embedded, NOTES - written.size, 'one passage per note, each embedded at most once over both runs');
+      assert.equal(stub.embedInputs().length, resumed.chunks.embedded);
+      const manifest = await readManifest(db);
+      assert.deepEqual([manifest?.generation, manifest?.embedModel, manifest?.hasPendingWrites], [2, 'mxbai-embed-large', undefined]);
+      assert.ok(!existsSync(path.join(db, 'rebuild.json')));
+      assert.deepEqual(tables(db), ['chunks_g2.lance']);
+      assert.deepEqual(readdirSync(db).filter((n) => n.startsWith('files_')), ['files_g2.json']);
+      assert.deepEqual(await storedRows(db), await cleanBuild(t.dir, ['--embed-model', 'mxbai-embed-large', 'docs'], stub));
+    } finally {
+      t.cleanup();
+      await stub.close();
+    }
+  });
+
+  it('an interrupted rebuild asked for again with other settings starts afresh', async () => {
+    const t = tempDir();
+    const stub = await startStub();
+    try {
+      const { env, db } = await interruptedRebuild(t.dir, stub);
+      stub.resetLog();
+      const other = [...REBUILD, '--chunk-size', '800'];
+      const fresh = parseJson<IndexDoc>(await runRag(['index', '--json', ...other, 'docs'], { cwd: t.dir, env }));
+      assert.equal(fresh.resumed_files, 0);
+      assert.equal(fresh.chunks.embedded, NOTES, 'every note is embedded again');
+      assert.equal((await readManifest(db))?.chunkSizeChars, 800);
+      assert.ok(!existsSync(path.join(db, 'rebuild.json')));
+      assert.deepEqual(await storedRows(db), await cleanBuild(t.dir, ['--embed-model', 'mxbai-embed-large', '--chunk-size', '800', 'docs'], stub));
     } finally {
       t.cleanup();
       await stub.close();
