@@ -8,7 +8,7 @@ import path from 'node:path';
 import { envValue, pick, type Context } from '../context.js';
 import { DEFAULTS } from '../defaults.js';
 import { Exit, RagError, describeError, type ExitCode } from '../errors.js';
-import { readManifest, readRecords, type Manifest } from '../manifest.js';
+import { readManifest, readPendingRebuild, readRecords, type Manifest } from '../manifest.js';
 import { writeJson } from '../render/json.js';
 
 export interface StatusOptions {
@@ -26,6 +26,7 @@ export async function statusCommand(opts: StatusOptions, ctx: Context): Promise<
   const manifest: Manifest | undefined = ctx.index.exists ? await readManifest(ctx.index.dir) : undefined;
   const records = manifest ? await readRecords(ctx.index.dir, manifest.generation) : new Map();
   const chunks = [...records.values()].reduce((n: number, r: { chunks: number }) => n + r.chunks, 0);
+  const rebuild = manifest ? await pendingRebuild(ctx.index.dir, manifest) : undefined;
   const embedModel = manifest?.embedModel ?? envValue(io, 'RAG_EMBED_MODEL') ?? ctx.config.embedModel ?? DEFAULTS.embedModel;
   const chatModel = pick(undefined, envValue(io, 'RAG_MODEL'), ctx.config.model, DEFAULTS.model);
 
@@ -77,6 +78,9 @@ export async function statusCommand(opts: StatusOptions, ctx: Context): Promise<
         chunk_size: manifest?.chunkSizeChars ?? null,
         chunk_overlap: manifest?.chunkOverlapChars ?? null,
         updated_at: manifest?.updatedAt ?? null,
+        pending_rebuild: rebuild
+          ? { files: rebuild.files, embed_model: rebuild.manifest.embedModel, chunk_size: rebuild.manifest.chunkSizeChars, chunk_overlap: rebuild.manifest.chunkOverlapChars }
+          : null,
       },
       ollama: { host: ctx.host, reachable, version },
       models,
@@ -94,6 +98,12 @@ export async function statusCommand(opts: StatusOptions, ctx: Context): Promise<
             `  model     ${manifest.embedModel} (${manifest.dimensions} dimensions)`,
             `  chunking  ${manifest.chunkSizeChars} characters, ${manifest.chunkOverlapChars} overlap`,
             `  updated   ${manifest.updatedAt}`,
+            ...(rebuild
+              ? [
+                  `  rebuild   interrupted after ${rebuild.files} file(s) (${rebuild.manifest.embedModel}, ${rebuild.manifest.chunkSizeChars}/${rebuild.manifest.chunkOverlapChars}): ` +
+                    "run the same 'rag index --rebuild' again to resume it",
+                ]
+              : []),
           ]
         : []),
       `${style.bold('Ollama')}    ${ctx.host} ${ok(reachable)}${version ? ` version ${version}` : ' unreachable'}`,
@@ -106,6 +116,14 @@ export async function statusCommand(opts: StatusOptions, ctx: Context): Promise<
   for (const p of problems) io.stderr.write(`rag: ${describeError(p)}\n`);
   // Already reported above: an error without a message only carries the exit code.
   if (code !== Exit.ok) throw new RagError(code, '');
+}
+
+/** An interrupted --rebuild of the live index, and how many files it finished. */
+async function pendingRebuild(indexDir: string, live: Manifest): Promise<{ manifest: Manifest; files: number } | undefined> {
+  const pending = await readPendingRebuild(indexDir);
+  if (!pending || pending.generation !== live.generation + 1) return undefined;
+  const files = (await readRecords(indexDir, pending.generation).catch(() => new Map())).size;
+  return { manifest: pending, files };
 }
 
 function ctxRoot(indexDir: string, manifest: Manifest): string {

@@ -4,6 +4,7 @@
  * works as a readiness check.
  */
 import assert from 'node:assert/strict';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startStub, type Stub } from '../helpers/ollama-stub.js';
@@ -13,7 +14,10 @@ import { closedPort } from '../helpers/indexed-corpus.js';
 
 interface StatusDoc {
   ready: boolean;
-  index: { path: string; exists: boolean; root: string | null; files: number; chunks: number; embed_model: string | null; dimensions: number | null; updated_at: string | null };
+  index: {
+    path: string; exists: boolean; root: string | null; files: number; chunks: number; embed_model: string | null; dimensions: number | null; updated_at: string | null;
+    pending_rebuild: { files: number; embed_model: string; chunk_size: number; chunk_overlap: number } | null;
+  };
   ollama: { host: string; reachable: boolean; version: string | null };
   models: { embed: { name: string; installed: boolean; right_kind: boolean | null }; chat: { name: string; installed: boolean; right_kind: boolean | null } };
   problems: Array<{ code: number; message: string }>;
@@ -63,6 +67,28 @@ describe('rag status', () => {
     assert.match(res.stdout, new RegExp(`^\\s+model\\s+nomic-embed-text \\(${indexed.dimensions} dimensions\\)$`, 'm'));
     assert.match(res.stdout, new RegExp(`^\\s+root\\s+${REPO_ROOT.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
     assert.doesNotMatch(res.stdout, /✗/);
+  });
+
+  it('an interrupted rebuild: still exit 0, saying how far it got and how to resume it', async () => {
+    const t = tempDir();
+    try {
+      cpSync(db.dir, t.dir, { recursive: true });
+      const live = JSON.parse(readFileSync(path.join(t.dir, 'manifest.json'), 'utf8')) as { generation: number };
+      const next = live.generation + 1;
+      writeFileSync(path.join(t.dir, 'rebuild.json'), JSON.stringify({ ...live, generation: next, embedModel: 'mxbai-embed-large', dimensions: 1024, hasPendingWrites: true }));
+      writeFileSync(path.join(t.dir, `files_g${next}.json`), JSON.stringify(['a.md', 'b.md'].map((p) => ({ path: p, size: 1, mtimeMs: 1, hash: 'h', chunks: 1 }))));
+      const withRebuild = { ...env, RAG_DB: t.dir };
+      const text = await runRag(['status'], { cwd: REPO_ROOT, env: withRebuild });
+      assert.equal(text.code, 0, text.stderr);
+      assert.match(text.stdout, /^ {2}rebuild {3}interrupted after 2 file\(s\) \(mxbai-embed-large, 1200\/150\): run the same 'rag index --rebuild' again to resume it$/m);
+      const doc = JSON.parse((await runRag(['status', '--json'], { cwd: REPO_ROOT, env: withRebuild })).stdout) as StatusDoc;
+      assert.deepEqual(doc.index.pending_rebuild, { files: 2, embed_model: 'mxbai-embed-large', chunk_size: 1200, chunk_overlap: 150 });
+      const plain = JSON.parse((await runRag(['status', '--json'], { cwd: REPO_ROOT, env })).stdout) as StatusDoc;
+      assert.equal(plain.index.pending_rebuild, null);
+      assert.doesNotMatch((await runRag(['status'], { cwd: REPO_ROOT, env })).stdout, /rebuild/);
+    } finally {
+      t.cleanup();
+    }
   });
 
   it('with Ollama down: exit 3, the index still described', async () => {
