@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { FILES_PER_BATCH } from '../../src/indexer.js';
 import { readManifest, tableName } from '../../src/manifest.js';
 import { ChunkStore } from '../../src/store.js';
 import { startStub } from '../helpers/ollama-stub.js';
@@ -18,8 +19,10 @@ import { assertOneErrorLine } from '../helpers/assertions.js';
 import { cleanBuild, storedRows } from '../helpers/index-rows.js';
 import { startRag, type SpawnResult } from '../helpers/spawn-rag.js';
 
-/** More files than one write batch (64), so a run commits in more than one step. */
+/** More than two write batches of files, so a run commits in several steps. */
 const NOTES = 80;
+/** Embed requests of one write batch at --batch-size 2 (one passage per note). */
+const REQUESTS_PER_BATCH = FILES_PER_BATCH / 2;
 const SLOW = { embedMsPerRequest: 30 };
 
 function writeNotes(dir: string): void {
@@ -67,8 +70,8 @@ describe('rag index survives being stopped midway', () => {
       const db = path.join(t.dir, 'db');
       const env = { OLLAMA_HOST: stub.url, RAG_DB: db };
       const run = startRag(['index', '--batch-size', '2', 'docs'], { cwd: t.dir, env });
-      // Past the first write batch's 32 requests, into the second.
-      await until(() => stub.embedRequests() >= 34, run, '34 embed requests');
+      // Past the first write batch's requests, into the second.
+      await until(() => stub.embedRequests() >= REQUESTS_PER_BATCH + 2, run, 'the second batch');
       run.child.kill('SIGKILL');
       const killed = await run.done;
       assert.equal(killed.signal, 'SIGKILL');
@@ -82,6 +85,40 @@ describe('rag index survives being stopped midway', () => {
       assert.deepEqual(rows, await cleanBuild(t.dir, ['docs'], stub));
       assert.equal(rows.length, NOTES);
       assert.ok(await hasTextIndex(db), 'the re-run finished the job: the table is compacted');
+    } finally {
+      t.cleanup();
+      await stub.close();
+    }
+  });
+
+  it('kill -9 mid-rebuild: the old index stays live, and the next --rebuild resumes to a clean build', async () => {
+    const stub = await startStub();
+    const t = tempDir();
+    try {
+      writeNotes(t.dir);
+      const db = path.join(t.dir, 'db');
+      const env = { OLLAMA_HOST: stub.url, RAG_DB: db };
+      assert.equal((await runRag(['index', 'docs'], { cwd: t.dir, env })).code, 0);
+      const before = await storedRows(db);
+      stub.setCost(SLOW);
+      const rebuild = ['index', '--json', '--rebuild', '--embed-model', 'mxbai-embed-large', 'docs'];
+      const run = startRag(['index', '--batch-size', '2', ...rebuild.slice(1)], { cwd: t.dir, env });
+      // Its records exist once a batch is committed; kill it while it is still going.
+      await until(() => existsSync(path.join(db, 'files_g2.json')), run, 'the first committed batch');
+      run.child.kill('SIGKILL');
+      assert.equal((await run.done).signal, 'SIGKILL');
+      assert.deepEqual(await storedRows(db), before, 'the old generation is still the live one');
+
+      stub.setCost({});
+      stub.resetLog();
+      const resumed = await runRag(rebuild, { cwd: t.dir, env });
+      assert.equal(resumed.code, 0, resumed.stderr);
+      const doc = JSON.parse(resumed.stdout) as { resumed_files: number; chunks: { embedded: number } };
+      assert.ok(doc.resumed_files >= FILES_PER_BATCH, `resumed from ${doc.resumed_files} files`);
+      assert.ok(doc.chunks.embedded <= NOTES - doc.resumed_files, `${doc.chunks.embedded} passages embedded again`);
+      assert.equal((await readManifest(db))?.generation, 2);
+      assert.ok(!existsSync(path.join(db, 'rebuild.json')));
+      assert.deepEqual(await storedRows(db), await cleanBuild(t.dir, ['--embed-model', 'mxbai-embed-large', 'docs'], stub));
     } finally {
       t.cleanup();
       await stub.close();
