@@ -6,28 +6,20 @@
  * Embeddings are hashed bags of words, so retrieval over them is meaningful; chat replies
  * are grounded in rag's prompt layout (numbered passages, then `Question:`), so citations
  * can be asserted. Both are pure functions, kept in stub-text.ts and re-exported here for
- * tests that want expected values.
+ * tests that want expected values. This module holds the routes and what tests script;
+ * stub-models.ts the model catalogue, stub-slots.ts simulated model time, stub-http.ts
+ * body parsing and reply writing.
  */
-import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CHARS_PER_TOKEN, answerPrompt, embedText, estimateStubTokens, fnv1a, normalise, truncatePromptFront, type ChatMessage } from './stub-text.js';
+import { isRecord, jsonError, ns, parseBody, toAsync, writeReply, type Json, type ParsedBody, type Reply } from './stub-http.js';
+import { DEFAULT_STUB_MODELS, ModelCatalog, modelSize, type StubModel } from './stub-models.js';
+import { ProcessingSlots } from './stub-slots.js';
+import { CHARS_PER_TOKEN, answerPrompt, embedText, estimateStubTokens, normalise, truncatePromptFront, type ChatMessage } from './stub-text.js';
 
 export { answerPrompt, embedText, estimateStubTokens, textFeatures, truncatePromptFront } from './stub-text.js';
 export type { ChatMessage } from './stub-text.js';
-
-export interface StubModel {
-  name: string;
-  kind: 'embedding' | 'completion';
-  /** embedding_length; for completion models only reported by /api/show. */
-  dims?: number;
-  contextLength?: number;
-  family?: string;
-  /** 64 hex digits, with or without `sha256:`; derived from the name when absent. */
-  digest?: string;
-  /** Accepts `think`; defaults to true for qwen3 models, which also think unless told `think: false`. */
-  thinking?: boolean;
-}
+export { DEFAULT_STUB_MODELS, type StubModel } from './stub-models.js';
 
 /** Simulated model time, for the benchmark. All zero (the default) means no timers at all. */
 export interface StubCost {
@@ -99,218 +91,30 @@ export interface Stub {
 
 export const STUB_VERSION = '0.33.0';
 
-export const DEFAULT_STUB_MODELS: readonly StubModel[] = [
-  { name: 'nomic-embed-text', kind: 'embedding', dims: 256, contextLength: 2048, family: 'nomic-bert' },
-  { name: 'mxbai-embed-large', kind: 'embedding', dims: 256, contextLength: 512, family: 'bert' },
-  { name: 'all-minilm', kind: 'embedding', dims: 256, contextLength: 256, family: 'bert' },
-  { name: 'llama3.2', kind: 'completion', contextLength: 131072, family: 'llama' },
-  { name: 'qwen3', kind: 'completion', contextLength: 40960, family: 'qwen3' },
-];
-
 const DEFAULT_CHAT_CONTEXT = 2048;
 const THINKING_TEXT = 'Looking for the passage that shares the most words with the question.';
-/** Fixed so that /api/tags is deterministic. */
-const MODIFIED_AT = '2025-01-01T00:00:00Z';
 
 // ---------------------------------------------------------------------------
 // The server.
 
-interface ResolvedModel extends Required<Omit<StubModel, 'digest' | 'dims'>> {
-  dims: number;
-  digest: string;
-}
-
-type Reply =
-  | { kind: 'json'; status: number; body: unknown }
-  | { kind: 'text'; status: number; text: string }
-  /** ndjson false: a single JSON object that still waits for a processing slot (non-streamed chat). */
-  | { kind: 'stream'; ndjson: boolean; lines: AsyncIterable<unknown> }
-  | { kind: 'reset' }
-  | { kind: 'cut'; reply: Reply };
-
-type Json = Record<string, unknown>;
-
 const POST_ROUTES: ReadonlySet<string> = new Set(['/api/embed', '/api/chat', '/api/show', '/api/pull']);
 const SCRIPTABLE: ReadonlySet<string> = new Set<StubRoute>(['/api/embed', '/api/chat', '/api/show', '/api/tags', '/api/pull', '/api/version']);
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** `llama3.2` and `llama3.2:latest` are the same model. */
-function canonicalName(name: string): string {
-  const lastPart = name.slice(name.lastIndexOf('/') + 1);
-  return lastPart.includes(':') ? name : `${name}:latest`;
-}
-
-function resolveModel(model: StubModel): ResolvedModel {
-  const name = canonicalName(model.name);
-  const isEmbedding = model.kind === 'embedding';
-  return {
-    name,
-    kind: model.kind,
-    dims: model.dims ?? (isEmbedding ? 256 : 3072),
-    contextLength: model.contextLength ?? (isEmbedding ? 512 : 8192),
-    family: model.family ?? (isEmbedding ? 'bert' : 'llama'),
-    digest: (model.digest ?? createHash('sha256').update(name).digest('hex')).replace(/^sha256:/, ''),
-    thinking: model.thinking ?? name.startsWith('qwen3'),
-  };
-}
-
-function modelDetails(m: ResolvedModel): Json {
-  const isEmbedding = m.kind === 'embedding';
-  return {
-    parent_model: '',
-    format: 'gguf',
-    family: m.family,
-    families: [m.family],
-    parameter_size: isEmbedding ? '137M' : '3.2B',
-    quantization_level: isEmbedding ? 'F16' : 'Q4_K_M',
-  };
-}
-
-async function* toAsync(items: unknown[]): AsyncGenerator<unknown> {
-  yield* items;
-}
-
-function jsonError(status: number, error: string): Reply {
-  return { kind: 'json', status, body: { error } };
-}
-
-/** Durations in the replies are nanoseconds, like Ollama's. */
-function ns(ms: number): number {
-  return Math.round(ms * 1e6) + 1000;
-}
 
 function describeFailure(failure: StubFailure): string {
   return typeof failure === 'string' ? failure : JSON.stringify(failure);
 }
 
-interface ParsedBody {
-  body: unknown;
-  error?: string;
-}
-
-/** What Go's encoding/json says, so error text looks like the real server's. */
-function parseBody(raw: string): ParsedBody {
-  if (raw.trim() === '') return { body: undefined, error: 'missing request body' };
-  try {
-    return { body: JSON.parse(raw) };
-  } catch {
-    const c = raw.trim()[0] ?? '';
-    return { body: raw, error: `invalid character '${c}' looking for beginning of value` };
-  }
-}
-
 export async function startStub(options: StubOptions = {}): Promise<Stub> {
-  const models = new Map<string, ResolvedModel>();
-  for (const m of options.models ?? DEFAULT_STUB_MODELS) {
-    const resolved = resolveModel(m);
-    models.set(resolved.name, resolved);
-  }
-  const installed = new Set((options.installed ?? [...models.keys()]).map(canonicalName));
-  const pullable = new Set((options.pullable ?? [...models.keys()]).map(canonicalName));
+  const catalog = new ModelCatalog(options.models ?? DEFAULT_STUB_MODELS, options.installed, options.pullable);
   let cost: StubCost = { ...options.cost };
+  const slots = new ProcessingSlots(() => Math.max(1, Math.floor(cost.parallel ?? 1)));
 
   const requests: LoggedRequest[] = [];
   const chats: ChatRecord[] = [];
   let truncatedEmbeds = 0;
   const scripts = new Map<string, StubFailure[]>();
 
-  // Processing slots and busy time.
-  let running = 0;
-  const waiting: Array<() => void> = [];
-  let busyTotal = 0;
-  let busySince = 0;
-  const timers = new Set<NodeJS.Timeout>();
-
-  const parallel = (): number => Math.max(1, Math.floor(cost.parallel ?? 1));
-
-  function sleep(ms: number): Promise<void> {
-    if (!(ms > 0)) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        resolve();
-      }, ms);
-      timers.add(timer);
-    });
-  }
-
-  function startSlot(): void {
-    if (running === 0) busySince = performance.now();
-    running++;
-  }
-
-  function acquire(): Promise<void> {
-    if (running < parallel() && waiting.length === 0) {
-      startSlot();
-      return Promise.resolve();
-    }
-    return new Promise((resolve) =>
-      waiting.push(() => {
-        startSlot();
-        resolve();
-      }),
-    );
-  }
-
-  function release(): void {
-    running--;
-    if (running === 0) busyTotal += performance.now() - busySince;
-    while (running < parallel()) {
-      const next = waiting.shift();
-      if (next === undefined) break;
-      next();
-    }
-  }
-
-  function lookup(name: unknown): ResolvedModel | undefined {
-    if (typeof name !== 'string' || name === '') return undefined;
-    const key = canonicalName(name);
-    return installed.has(key) ? models.get(key) : undefined;
-  }
-
   // ---- routes
-
-  function handleTags(): Reply {
-    const list = [...models.values()]
-      .filter((m) => installed.has(m.name))
-      .map((m) => ({
-        name: m.name,
-        model: m.name,
-        modified_at: MODIFIED_AT,
-        size: 100_000_000 + (fnv1a(m.name) % 900_000_000),
-        digest: m.digest,
-        details: modelDetails(m),
-      }));
-    return { kind: 'json', status: 200, body: { models: list } };
-  }
-
-  function handleShow(body: Json): Reply {
-    const name = body.model ?? body.name;
-    const m = lookup(name);
-    if (m === undefined) return jsonError(404, `model '${String(name ?? '')}' not found`);
-    const capabilities = m.kind === 'embedding' ? ['embedding'] : ['completion', 'tools', ...(m.thinking ? ['thinking'] : [])];
-    return {
-      kind: 'json',
-      status: 200,
-      body: {
-        modelfile: `# Modelfile generated by "ollama show"\nFROM ${m.name}\n`,
-        parameters: m.kind === 'embedding' ? 'num_ctx                        ' + m.contextLength : 'stop                           "<|eot_id|>"',
-        template: m.kind === 'embedding' ? '{{ .Prompt }}' : '{{ range .Messages }}{{ .Role }}: {{ .Content }}\n{{ end }}',
-        details: modelDetails(m),
-        model_info: {
-          'general.architecture': m.family,
-          'general.parameter_count': m.kind === 'embedding' ? 136_731_648 : 3_212_749_888,
-          [`${m.family}.context_length`]: m.contextLength,
-          [`${m.family}.embedding_length`]: m.dims,
-        },
-        capabilities,
-        modified_at: MODIFIED_AT,
-      },
-    };
-  }
 
   async function handleEmbed(body: Json): Promise<Reply> {
     if (typeof body.model !== 'string' || body.model === '') return jsonError(400, 'model is required');
@@ -319,7 +123,7 @@ export async function startStub(options: StubOptions = {}): Promise<Stub> {
     else if (typeof body.input === 'string') inputs = body.input === '' ? [] : [body.input];
     else if (Array.isArray(body.input) && body.input.every((v): v is string => typeof v === 'string')) inputs = body.input;
     else return jsonError(400, 'invalid input type');
-    const m = lookup(body.model);
+    const m = catalog.lookup(body.model);
     if (m === undefined) return jsonError(404, `model "${body.model}" not found, try pulling it first`);
     if (m.kind !== 'embedding') return jsonError(501, 'this model does not support embeddings');
 
@@ -341,14 +145,7 @@ export async function startStub(options: StubOptions = {}): Promise<Stub> {
     });
 
     const ms = inputs.length === 0 ? 0 : (cost.embedMsPerRequest ?? 0) + (cost.embedMsPerInput ?? 0) * inputs.length;
-    if (ms > 0) {
-      await acquire();
-      try {
-        await sleep(ms);
-      } finally {
-        release();
-      }
-    }
+    await slots.hold(ms);
     return {
       kind: 'json',
       status: 200,
@@ -359,7 +156,7 @@ export async function startStub(options: StubOptions = {}): Promise<Stub> {
   function handleChat(body: Json, record: ChatRecord, scriptedReply?: string): Reply {
     const name = body.model;
     if (typeof name !== 'string' || name === '') return jsonError(400, 'model is required');
-    const m = lookup(name);
+    const m = catalog.lookup(name);
     if (m === undefined) return jsonError(404, `model '${name}' not found`);
     if (m.kind !== 'completion') return jsonError(400, `"${name}" does not support chat`);
     if (body.think === true && !m.thinking) return jsonError(400, `"${name}" does not support thinking`);
@@ -411,13 +208,13 @@ export async function startStub(options: StubOptions = {}): Promise<Stub> {
         ndjson: false,
         // A one-line "stream" lets the slot and delay logic live in one place; written as plain JSON below.
         lines: (async function* () {
-          if (usesSlot) await acquire();
+          if (usesSlot) await slots.acquire();
           try {
-            await sleep(totalMs);
+            await slots.sleep(totalMs);
             const message = { role: 'assistant', content, ...(thinkingWords.length > 0 ? { thinking: thinkingWords.join(' ') } : {}) };
             yield { ...final(), message };
           } finally {
-            if (usesSlot) release();
+            if (usesSlot) slots.release();
           }
         })(),
       };
@@ -433,20 +230,20 @@ export async function startStub(options: StubOptions = {}): Promise<Stub> {
       kind: 'stream',
       ndjson: true,
       lines: (async function* () {
-        if (usesSlot) await acquire();
+        if (usesSlot) await slots.acquire();
         try {
-          await sleep(perRequestMs);
+          await slots.sleep(perRequestMs);
           for (let i = 0; i < thinkingWords.length; i++) {
-            await sleep(perTokenMs);
+            await slots.sleep(perTokenMs);
             yield chunk('thinking', i, thinkingWords);
           }
           for (let i = 0; i < words.length; i++) {
-            await sleep(perTokenMs);
+            await slots.sleep(perTokenMs);
             yield chunk('content', i, words);
           }
           yield final();
         } finally {
-          if (usesSlot) release();
+          if (usesSlot) slots.release();
         }
       })(),
     };
@@ -454,16 +251,14 @@ export async function startStub(options: StubOptions = {}): Promise<Stub> {
 
   function handlePull(body: Json): Reply {
     const name = typeof body.model === 'string' && body.model !== '' ? body.model : body.name;
-    const key = typeof name === 'string' ? canonicalName(name) : '';
-    const m = models.get(key);
+    const m = typeof name === 'string' ? catalog.pull(name) : undefined;
     const isStream = body.stream !== false;
     const failure = 'pull model manifest: file does not exist';
-    if (m === undefined || !pullable.has(key)) {
+    if (m === undefined) {
       return isStream ? { kind: 'stream', ndjson: true, lines: toAsync([{ status: 'pulling manifest' }, { error: failure }]) } : jsonError(500, failure);
     }
-    installed.add(key);
     if (!isStream) return { kind: 'json', status: 200, body: { status: 'success' } };
-    const total = 100_000_000 + (fnv1a(m.name) % 900_000_000);
+    const total = modelSize(m);
     const layer = { status: `pulling ${m.digest.slice(0, 12)}`, digest: `sha256:${m.digest}`, total };
     return {
       kind: 'stream',
@@ -504,7 +299,7 @@ export async function startStub(options: StubOptions = {}): Promise<Stub> {
     if (failure !== undefined && typeof failure !== 'string') {
       if ('status' in failure) return jsonError(failure.status, failure.error);
       if ('reply' in failure) scriptedReply = failure.reply;
-      else await sleep(failure.delayMs);
+      else await slots.sleep(failure.delayMs);
     }
     // A reset happens before the server does any work, so nothing (a pull, say) takes effect.
     if (failure === 'reset') return { kind: 'reset' };
@@ -515,7 +310,7 @@ export async function startStub(options: StubOptions = {}): Promise<Stub> {
   async function answer(method: string, path: string, parsed: ParsedBody, record: ChatRecord | undefined, scriptedReply?: string): Promise<Reply> {
     if (path === '/' && (method === 'GET' || method === 'HEAD')) return { kind: 'text', status: 200, text: 'Ollama is running' };
     if (method === 'GET' && path === '/api/version') return { kind: 'json', status: 200, body: { version: STUB_VERSION } };
-    if (method === 'GET' && path === '/api/tags') return handleTags();
+    if (method === 'GET' && path === '/api/tags') return catalog.tags();
     if (method !== 'POST' || !POST_ROUTES.has(path)) return { kind: 'text', status: 404, text: '404 page not found' };
     if (parsed.error !== undefined) return jsonError(400, parsed.error);
     const body = parsed.body;
@@ -524,7 +319,7 @@ export async function startStub(options: StubOptions = {}): Promise<Stub> {
     }
     if (path === '/api/embed') return handleEmbed(body);
     if (path === '/api/chat') return handleChat(body, record ?? chatRecord(body), scriptedReply);
-    if (path === '/api/show') return handleShow(body);
+    if (path === '/api/show') return catalog.show(body);
     return handlePull(body);
   }
 
@@ -568,7 +363,7 @@ export async function startStub(options: StubOptions = {}): Promise<Stub> {
     embedRequests: () => requests.filter((r) => r.route === '/api/embed').length,
     chatRequests: () => chats.map((c) => ({ ...c })),
     truncatedEmbedInputs: () => truncatedEmbeds,
-    busyMs: () => busyTotal + (running > 0 ? performance.now() - busySince : 0),
+    busyMs: () => slots.busyMs(),
     failNext(path: StubRoute, failure: StubFailure, times = 1): void {
       if (!SCRIPTABLE.has(path)) throw new Error(`ollama stub: cannot script ${path}`);
       if (typeof failure === 'object' && 'reply' in failure && path !== '/api/chat') throw new Error(`ollama stub: a scripted reply is only for /api/chat, not ${path}`);
@@ -583,13 +378,11 @@ export async function startStub(options: StubOptions = {}): Promise<Stub> {
       requests.length = 0;
       chats.length = 0;
       truncatedEmbeds = 0;
-      busyTotal = 0;
-      if (running > 0) busySince = performance.now();
+      slots.resetBusy();
     },
     close(): Promise<void> {
       closing ??= (async () => {
-        for (const timer of timers) clearTimeout(timer);
-        timers.clear();
+        slots.clearTimers();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           // fetch keeps connections alive; without this close() waits for them to time out.
@@ -604,50 +397,4 @@ export async function startStub(options: StubOptions = {}): Promise<Stub> {
       return closing;
     },
   };
-}
-
-/** Resolves once the bytes are handed to the socket, so a following destroy() cannot discard them. */
-function writeAndWait(res: ServerResponse, text: string): Promise<void> {
-  return new Promise((resolve) => res.write(text, () => resolve()));
-}
-
-async function writeReply(req: IncomingMessage, res: ServerResponse, reply: Reply): Promise<void> {
-  if (reply.kind === 'reset') {
-    req.socket.destroy();
-    return;
-  }
-  const cut = reply.kind === 'cut';
-  const inner = reply.kind === 'cut' ? reply.reply : reply;
-  if (inner.kind === 'reset' || inner.kind === 'cut') throw new Error('ollama stub: nested failure');
-
-  if (inner.kind === 'text' || inner.kind === 'json') {
-    const text = inner.kind === 'text' ? inner.text : JSON.stringify(inner.body);
-    const type = inner.kind === 'text' ? 'text/plain' : 'application/json; charset=utf-8';
-    res.writeHead(inner.status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(text) });
-    if (!cut) {
-      res.end(req.method === 'HEAD' ? undefined : text);
-      return;
-    }
-    await writeAndWait(res, text.slice(0, Math.floor(text.length / 2)));
-    res.destroy();
-    return;
-  }
-
-  // A non-streamed chat comes through here as a one-line stream so it shares the slot logic.
-  const isNdjson = inner.ndjson;
-  let written = 0;
-  for await (const line of inner.lines) {
-    if (res.destroyed) break; // the client went away; the generator's finally frees the slot
-    if (!res.headersSent) res.writeHead(200, { 'Content-Type': isNdjson ? 'application/x-ndjson' : 'application/json; charset=utf-8' });
-    const text = JSON.stringify(line) + (isNdjson ? '\n' : '');
-    if (cut && (!isNdjson || written === 2)) {
-      await writeAndWait(res, isNdjson ? '' : text.slice(0, Math.floor(text.length / 2)));
-      res.destroy();
-      return;
-    }
-    res.write(text);
-    written++;
-  }
-  if (cut) res.destroy();
-  else if (!res.destroyed) res.end();
 }
