@@ -623,8 +623,10 @@ describe('rag index: Ollama failures', () => {
       assert.ok(written.size >= records.length && written.size < NOTES);
 
       stub.resetLog();
-      const resumed = parseJson<IndexDoc>(await runRag(['index', '--json', ...REBUILD, 'docs'], { cwd: t.dir, env }));
+      const run = await runRag(['index', '--json', ...REBUILD, 'docs'], { cwd: t.dir, env });
+      const resumed = parseJson<IndexDoc>(run);
       assert.equal(resumed.resumed_files, records.length);
+      assert.match(run.stderr, new RegExp(`^Resumed the interrupted rebuild: ${records.length} file\\(s\\) were already done\\.$`, 'm'));
       assert.equal(resumed.files.unchanged, records.length, 'recorded files are not read again');
       assert.equal(resumed.chunks.embedded, NOTES - written.size, 'one passage per note, each embedded at most once over both runs');
       assert.equal(stub.embedInputs().length, resumed.chunks.embedded);
