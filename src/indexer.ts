@@ -201,7 +201,7 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
     // A resumed rebuild must end as a fresh one over these paths would: without files it no longer sees.
     const removedPaths = [...records.keys()].filter((p) => (resume || inScope(p, scopes)) && !seen.has(p)).sort();
     const summary: IndexSummary = {
-      indexDir: deps.indexDir, root, dryRun: opts.dryRun, embedModel, dimensions: manifestNow?.dimensions,
+      indexDir: deps.indexDir, root, dryRun: opts.dryRun, embedModel, dimensions: (resume ?? manifestNow)?.dimensions,
       filesSeen: discovery.files.length, new: 0, changed: 0, unchanged, removed: 0, skipped: [...discovery.skipped],
       chunksEmbedded: 0, chunksReused: 0, chunksTotal: 0, embedRequests: 0, elapsedMs: 0, changes: [],
       resumedFiles: resume ? records.size : 0,
@@ -294,7 +294,8 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
       if (!needsVectors || opts.dryRun) return;
       // Vectors already stored under the same chunk hash are reused: for a changed file its
       // unchanged passages; after a crash, also for a 'new' file the rows the dead run wrote
-      // before its record. Not across a rebuild: the new generation may use another model.
+      // before its record. Never from the old generation in a rebuild, which may use another
+      // model; a resumed rebuild looks in its own table.
       const lookup = prepared.filter((p) => p.rows.length > 0 && (p.change === 'changed' || isRecovering));
       const live = lookup.length === 0 ? undefined : store ?? (manifest && (!opts.rebuild || resume) ? await openExisting(manifest) : undefined);
       const reusable = live ? await live.vectorsFor(lookup.map((p) => p.file.relPath)) : new Map<string, number[]>();
