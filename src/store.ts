@@ -65,11 +65,11 @@ const HNSW_REFINE_FACTOR = 5;
 const VECTOR_INDEX_PARTITIONS = 16;
 /**
  * When compaction is due. Every write adds a fragment (one bounded batch of files,
- * typically a few hundred rows). Measured at 40,000 rows, warm: a vector and a full-text query take
- * the same time over 47 fragments as over one, about 20 ms more over 200 and 40 ms more
- * over 400. So fragments may number MAX_FRAGMENTS, or more while they average at least
- * MIN_ROWS_PER_FRAGMENT rows: a first build of any size is not rewritten just after it
- * was written, and many small writes from incremental runs are merged.
+ * typically a few hundred rows). Measured at 40,000 rows, warm: a vector and a full-text
+ * query take the same time over 47 fragments as over one, about 20 ms more over 200 and
+ * 40 ms more over 400. So fragments may number MAX_FRAGMENTS, or more while they average
+ * at least MIN_ROWS_PER_FRAGMENT rows: a first build of any size is not rewritten just
+ * after it was written, and many small writes from incremental runs are merged.
  */
 export const MAX_FRAGMENTS = 64;
 const MIN_ROWS_PER_FRAGMENT = 250;
