@@ -10,6 +10,19 @@ import type { Io } from './io.js';
 import { errorJson, writeJson } from './render/json.js';
 
 const COMMANDS = ['index', 'ask', 'search', 'status'];
+/** Global options that take a value: the word after them is not the command. */
+const GLOBAL_VALUE_OPTIONS = ['--db', '--host'];
+const HELP_FLAGS = ['--help', '-h'];
+
+/** The first word of argv that is neither an option nor an option's value. */
+function commandWord(flags: readonly string[]): string | undefined {
+  for (let i = 0; i < flags.length; i++) {
+    const word = flags[i]!;
+    if (GLOBAL_VALUE_OPTIONS.includes(word)) i++;
+    else if (!word.startsWith('-')) return word;
+  }
+  return undefined;
+}
 
 export interface RunOptions {
   signal?: AbortSignal;
@@ -19,7 +32,19 @@ export interface RunOptions {
 export async function run(argv: string[], io: Io, options: RunOptions = {}): Promise<ExitCode> {
   const signal = options.signal ?? new AbortController().signal;
   // Options after `--` are words of the question or query, not flags.
-  const flags = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  let flags = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  // `rag indx --help` and `rag help indx`: commander would print rag's help (exit 0, or exit
+  // 2 with the help on stderr), hiding the typo. Asked without the help, it reports the
+  // unknown command in one line, with its likely fix.
+  const word = commandWord(flags);
+  const helpIndex = word === 'help' ? flags.indexOf('help') : -1;
+  const helpTopic = helpIndex >= 0 ? flags[helpIndex + 1] : undefined;
+  const isUnknown = (w: string | undefined) => w !== undefined && !w.startsWith('-') && w !== 'help' && !COMMANDS.includes(w);
+  if ((isUnknown(word) && flags.some((f) => HELP_FLAGS.includes(f))) || isUnknown(helpTopic)) {
+    const rest = argv.slice(flags.length);
+    flags = flags.filter((f, i) => !HELP_FLAGS.includes(f) && i !== helpIndex);
+    argv = [...flags, ...rest];
+  }
   // Set by the command's action; a usage error stops before any action runs, so argv decides then.
   let isJson = flags.includes('--json');
   let verbose = flags.includes('--verbose') || flags.includes('-v') || Boolean(io.env.DEBUG);

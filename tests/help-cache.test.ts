@@ -80,8 +80,8 @@ describe('rag --help as a process', () => {
         assert.equal(res.stdout, expected, argv.join(' '));
         assert.equal(res.stderr, '');
       }
-      // Not cached: commander answers, as it always did.
-      for (const argv of [['bogus', '--help'], ['--help', 'index']]) {
+      // Not cached: the CLI answers, in the process as when spawned.
+      for (const argv of [['bogus', '--help'], ['--help', 'index'], ['--db', 'index', '--help']]) {
         const res = await spawnRag(argv, { cwd: t.dir });
         const expected = await runRag(argv, { cwd: t.dir });
         assert.deepEqual([res.code, res.stdout, res.stderr], [expected.code, expected.stdout, expected.stderr], argv.join(' '));

@@ -146,6 +146,10 @@ describe('rag as a process', () => {
     { args: ['frobnicate'], pattern: /unknown command 'frobnicate'/ },
     { args: ['ask', '--bogus', 'question'], pattern: /unknown option '--bogus'.*rag ask --help/ },
     { args: ['idnex'], pattern: /unknown command 'idnex'.*Did you mean index/ },
+    // Help for a command that does not exist is the typo, not rag's help with exit 0.
+    { args: ['idnex', '--help'], pattern: /unknown command 'idnex'.*Did you mean index/ },
+    { args: ['--db', '/tmp/x', 'frobnicate', '-h'], pattern: /unknown command 'frobnicate'/ },
+    { args: ['help', 'idnex'], pattern: /unknown command 'idnex'.*Did you mean index/ },
   ];
 
   for (const c of USAGE_CASES) {
