@@ -4,34 +4,25 @@
  * width. tests/help-cache.test.ts checks the built cache against live output.
  */
 import { writeFileSync } from 'node:fs';
-import { Writable } from 'node:stream';
 import { buildProgram } from './cli.js';
-import type { Io } from './io.js';
+import { memoryIo } from './io.js';
 import { run } from './main.js';
 import { HELP_CACHE_FILE, PIPED_HELP_WIDTH, type HelpCache } from './quick-answers.cjs';
 
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: unknown, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    this.text += String(chunk);
-    done();
-  }
-}
+/** Piped stdout, no environment: what the cache is rendered for. */
+const pipedIo = () => memoryIo({ cwd: process.cwd(), now: () => Date.now() });
 
 /** What `rag [command] --help` prints with stdout piped. */
 export async function renderHelp(command: string): Promise<string> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const io: Io = { stdout, stderr, stdoutIsTTY: false, stderrIsTTY: false, env: {}, cwd: process.cwd(), now: () => Date.now() };
+  const io = pipedIo();
   const code = await run(command ? [command, '--help'] : ['--help'], io);
-  if (code !== 0 || stderr.text) throw new Error(`rag ${command} --help failed (exit ${code}): ${stderr.text}`);
-  return stdout.text;
+  if (code !== 0 || io.err()) throw new Error(`rag ${command} --help failed (exit ${code}): ${io.err()}`);
+  return io.out();
 }
 
 /** Every command rag has, from the program itself, so that a new command is cached too. */
 export function commandNames(): string[] {
-  const io: Io = { stdout: new Capture(), stderr: new Capture(), stdoutIsTTY: false, stderrIsTTY: false, env: {}, cwd: process.cwd(), now: () => Date.now() };
-  const program = buildProgram({ io, signal: new AbortController().signal, pid: 0, setJson: () => {}, onUsageError: () => {} });
+  const program = buildProgram({ io: pipedIo(), signal: new AbortController().signal, pid: 0, setJson: () => {}, onUsageError: () => {} });
   return program.commands.map((c) => c.name());
 }
 

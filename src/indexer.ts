@@ -432,10 +432,10 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
     summary.elapsedMs = deps.now() - started;
     return summary;
 
-    /** rebuild.json, when it is the next generation and was started with the settings asked for now. */
+    /** The interrupted rebuild of `live`, when it was started with the settings asked for now. */
     async function resumableRebuild(live: Manifest): Promise<Manifest | undefined> {
-      const pending = await readPendingRebuild(deps.indexDir);
-      if (!pending || pending.generation !== live.generation + 1 || !sameModel(pending.embedModel, embedModel)) return undefined;
+      const pending = await readPendingRebuild(deps.indexDir, live);
+      if (!pending || !sameModel(pending.embedModel, embedModel)) return undefined;
       if (pending.chunkSizeChars !== chunk.chunkSizeChars || pending.chunkOverlapChars !== chunk.chunkOverlapChars) return undefined;
       return pending.root === (path.relative(deps.indexDir, root) || '.') ? pending : undefined;
     }

@@ -7,12 +7,12 @@ import { CommanderError } from 'commander';
 import { buildProgram } from './cli.js';
 import { Exit, RagError, describeError, isAbortError, type ExitCode } from './errors.js';
 import type { Io } from './io.js';
+import { HELP_FLAGS } from './quick-answers.cjs';
 import { errorJson, writeJson } from './render/json.js';
 
 const COMMANDS = ['index', 'ask', 'search', 'status'];
 /** Global options that take a value: the word after them is not the command. */
 const GLOBAL_VALUE_OPTIONS = ['--db', '--host'];
-const HELP_FLAGS = ['--help', '-h'];
 
 /** The first word of argv that is neither an option nor an option's value. */
 function commandWord(flags: readonly string[]): string | undefined {

@@ -119,10 +119,13 @@ export function writePendingRebuild(indexDir: string, manifest: Manifest): Promi
   return writeJsonAtomic(path.join(indexDir, REBUILD_FILE), manifest);
 }
 
-/** The interrupted rebuild's manifest, or undefined when there is none or it is unreadable (it is only a shortcut). */
-export async function readPendingRebuild(indexDir: string): Promise<Manifest | undefined> {
+/**
+ * The manifest of an interrupted rebuild of `live` (its next generation), or undefined when
+ * there is none, it is unreadable, or it belongs to another generation: it is only a shortcut.
+ */
+export async function readPendingRebuild(indexDir: string, live: Manifest): Promise<Manifest | undefined> {
   const value = await readJson(path.join(indexDir, REBUILD_FILE)).catch(() => undefined);
-  return isManifest(value) && value.schemaVersion === SCHEMA_VERSION ? value : undefined;
+  return isManifest(value) && value.schemaVersion === SCHEMA_VERSION && value.generation === live.generation + 1 ? value : undefined;
 }
 
 export async function removePendingRebuild(indexDir: string): Promise<void> {

@@ -35,7 +35,7 @@ export function helpWidth(isTTY: boolean, env: Env): number {
   return isTTY && Number.isInteger(columns) && columns > 20 ? columns : PIPED_HELP_WIDTH;
 }
 
-const HELP_FLAGS = ['--help', '-h'];
+export const HELP_FLAGS: readonly string[] = ['--help', '-h'];
 
 /**
  * Which help argv asks for, when it is nothing but a help request: '' for rag's own

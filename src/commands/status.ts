@@ -120,8 +120,8 @@ export async function statusCommand(opts: StatusOptions, ctx: Context): Promise<
 
 /** An interrupted --rebuild of the live index, and how many files it finished. */
 async function pendingRebuild(indexDir: string, live: Manifest): Promise<{ manifest: Manifest; files: number } | undefined> {
-  const pending = await readPendingRebuild(indexDir);
-  if (!pending || pending.generation !== live.generation + 1) return undefined;
+  const pending = await readPendingRebuild(indexDir, live);
+  if (!pending) return undefined;
   const files = (await readRecords(indexDir, pending.generation).catch(() => new Map())).size;
   return { manifest: pending, files };
 }
