@@ -16,7 +16,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startStub } from '../tests/helpers/ollama-stub.js';
+import { startStub } from '../tests/ollama-stub/server.js';
 import { BIN, REPO_ROOT } from '../tests/helpers/paths.js';
 import { parseConfig } from './config.js';
 import { Bench } from './harness.js';

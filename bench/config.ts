@@ -1,7 +1,7 @@
 /** The benchmark's flags: what `npm run bench -- --help` lists, parsed and checked. */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { StubCost } from '../tests/helpers/ollama-stub.js';
+import type { StubCost } from '../tests/ollama-stub/server.js';
 import { REPO_ROOT } from '../tests/helpers/paths.js';
 
 export interface Config {

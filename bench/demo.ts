@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startStub } from '../tests/helpers/ollama-stub.js';
+import { startStub } from '../tests/ollama-stub/server.js';
 import { BIN, CORPUS, REPO_ROOT } from '../tests/helpers/paths.js';
 
 function rag(args: string[], env: NodeJS.ProcessEnv): Promise<number> {

@@ -1,6 +1,6 @@
 /** Running rag as a process against the stub, with the stub's counts for each run. */
 import { mkdirSync } from 'node:fs';
-import type { Stub } from '../tests/helpers/ollama-stub.js';
+import type { Stub } from '../tests/ollama-stub/server.js';
 import { BIN } from '../tests/helpers/paths.js';
 import type { Config } from './config.js';
 import { ProcessRunner, median, type ProcessResult } from './measure.js';

@@ -1,11 +1,12 @@
 /** Benchmark scenarios that run `rag index`: from scratch, unchanged, after an edit, with a model cost; and the index's size. */
 import { cpSync, existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { chunkText, detectFormat } from '../src/chunk.js';
+import { chunkText } from '../src/chunk/chunk.js';
+import { detectFormat } from '../src/formats.js';
 import { DEFAULTS } from '../src/defaults.js';
-import { discoverFiles } from '../src/discover.js';
+import { discoverFiles } from '../src/discover/walk.js';
 import { documentText } from '../src/embed.js';
-import { readManifest, tableName } from '../src/manifest.js';
+import { readManifest, tableName } from '../src/store/manifest.js';
 import type { Config } from './config.js';
 import { editFiles, generateCorpus } from './generate-corpus.js';
 import { Bench, HungError, LANCE_WORKAROUND, phaseText, type IndexJson, type IndexRun } from './harness.js';

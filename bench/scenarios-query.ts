@@ -3,9 +3,9 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULTS } from '../src/defaults.js';
 import { documentText, queryText } from '../src/embed.js';
-import { readManifest, SCHEMA_VERSION, tableName, writeManifest } from '../src/manifest.js';
-import type { ChunkRow } from '../src/store.js';
-import { DEFAULT_STUB_MODELS, embedText } from '../tests/helpers/ollama-stub.js';
+import { readManifest, SCHEMA_VERSION, tableName, writeManifest } from '../src/store/manifest.js';
+import type { ChunkRow } from '../src/store/chunk-store.js';
+import { DEFAULT_STUB_MODELS, embedText } from '../tests/ollama-stub/server.js';
 import { BIN, REPO_ROOT } from '../tests/helpers/paths.js';
 import { buildVocabulary, Rng, TextMaker } from './generate-corpus.js';
 import type { Bench } from './harness.js';
@@ -128,7 +128,7 @@ export async function coldAsk(b: Bench, report: Report, results: Record<string, 
  * same code path `rag index` takes, with vectors from the stub's embedding function.
  */
 export async function recall(b: Bench, report: Report, results: Record<string, unknown>, work: string, mainDb: string, mainChunks: number): Promise<void> {
-  const { VECTOR_INDEX_MIN_ROWS, ChunkStore } = await import('../src/store.js');
+  const { VECTOR_INDEX_MIN_ROWS, ChunkStore } = await import('../src/store/chunk-store.js');
   const lancedb = await import('@lancedb/lancedb');
   const cfg = b.config;
   const model = DEFAULTS.embedModel;

@@ -5,7 +5,7 @@
  * keep it busy and more only queue; each request carries one bounded batch, so no
  * request grows with the corpus and a retry resends only that batch.
  */
-import { chunkText, type DocFormat } from './chunk.js';
+import { chunkText, type DocFormat } from './chunk/chunk.js';
 import { createLimiter, type Limiter } from './concurrency-limiter.js';
 import type { ModelInfo, OllamaClient } from './ollama.js';
 import type { Chunk } from './types.js';

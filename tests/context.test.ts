@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { colorAllowed, locateIndex, parseConfig } from '../src/context.js';
 import { Exit, RagError } from '../src/errors.js';
 import { resolveHost } from '../src/ollama.js';
-import { DEFAULT_STUB_MODELS, startStub, type Stub } from './helpers/ollama-stub.js';
+import { DEFAULT_STUB_MODELS, startStub, type Stub } from './ollama-stub/server.js';
 import { CORPUS, REPO_ROOT, tempDir } from './helpers/paths.js';
 import { runRag } from './helpers/test-io.js';
 import { closedPort } from './helpers/indexed-corpus.js';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { commandNames, renderHelp } from '../src/help-cache-build.js';
+import { commandNames, renderHelp } from '../bench/help-cache-build.js';
 import { cachedHelp, helpRequest, type HelpCache } from '../src/quick-answers.cjs';
 import { assertOneErrorLine } from './helpers/assertions.js';
 import { tempDir } from './helpers/paths.js';

@@ -1,6 +1,6 @@
 /**
  * Start-up stays lazy (qmd's cli-lazy-llm-import test): LanceDB and Arrow load only
- * through src/store.ts, and only in commands that open the index; `rag --version` and
+ * through src/store/chunk-store.ts, and only in commands that open the index; `rag --version` and
  * `rag --help` load nothing but bin/rag.cjs and quick-answers.cjs. Checked three ways: the
  * source's import statements, the compiled static import graph from the entry point,
  * and the modules a real `bin/rag.cjs` process actually resolves.
@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { startStub, type Stub } from './helpers/ollama-stub.js';
+import { startStub, type Stub } from './ollama-stub/server.js';
 import { REPO_ROOT, tempDir } from './helpers/paths.js';
 import { spawnRag } from './helpers/spawn-rag.js';
 import { runRag } from './helpers/test-io.js';
@@ -75,15 +75,15 @@ describe('the import-statement parser', () => {
 });
 
 describe('source imports', () => {
-  it('only src/store.ts imports @lancedb/lancedb or apache-arrow (type-only imports excepted)', () => {
+  it('only src/store/chunk-store.ts imports @lancedb/lancedb or apache-arrow (type-only imports excepted)', () => {
     const files = listFiles(SRC, '.ts');
     assert.ok(files.length > 10, 'src/ should hold the sources');
     const offenders = files
-      .filter((f) => path.relative(SRC, f) !== 'store.ts')
+      .filter((f) => path.relative(SRC, f) !== path.join('store', 'chunk-store.ts'))
       .flatMap((f) => staticImports(readFileSync(f, 'utf8')).filter((i) => !i.isTypeOnly && HEAVY.includes(i.specifier)).map((i) => `${path.relative(REPO_ROOT, f)} imports ${i.specifier}`));
     assert.deepEqual(offenders, []);
     // And store.ts really is the one that does: the check above would pass on an empty tree.
-    const store = staticImports(readFileSync(path.join(SRC, 'store.ts'), 'utf8')).map((i) => i.specifier);
+    const store = staticImports(readFileSync(path.join(SRC, 'store', 'chunk-store.ts'), 'utf8')).map((i) => i.specifier);
     for (const heavy of HEAVY) assert.ok(store.includes(heavy), `store.ts no longer imports ${heavy}`);
   });
 
@@ -111,7 +111,7 @@ describe('source imports', () => {
     assert.ok(existsSync(entry), 'build first: dist/src/main.js is missing');
     visit(entry);
     const local = [...seen].map((f) => path.relative(DIST_SRC, f)).sort();
-    for (const lazy of ['store.js', 'retrieve.js', 'indexer.js', 'answer.js', 'render/progress.js']) {
+    for (const lazy of ['store/chunk-store.js', 'retrieve/retrieve.js', 'indexing/run.js', 'answer/answer.js', 'render/progress.js']) {
       assert.ok(!local.includes(lazy), `${lazy} is loaded at start-up: ${local.join(', ')}`);
     }
     assert.ok(!local.some((f) => f.startsWith('commands/')), `a command is loaded at start-up: ${local.join(', ')}`);
@@ -189,11 +189,11 @@ describe('modules a real process loads', () => {
   it('rag status loads no LanceDB either; rag search does (so the hook would notice)', async () => {
     const status = await loadedBy(['status'], 'status');
     assert.equal(status.code, 0);
-    assert.deepEqual(heavy(status.urls).filter((u) => /@lancedb|apache-arrow|store\.js/.test(u)), []);
+    assert.deepEqual(heavy(status.urls).filter((u) => /@lancedb|apache-arrow|chunk-store\.js/.test(u)), []);
 
     const search = await loadedBy(['search', 'widgets'], 'search');
     assert.equal(search.code, 0);
     assert.ok(search.urls.some((u) => u.includes('@lancedb')), 'search should load LanceDB');
-    assert.ok(search.urls.some((u) => u.endsWith('/dist/src/store.js')));
+    assert.ok(search.urls.some((u) => u.endsWith('/dist/src/store/chunk-store.js')));
   });
 });

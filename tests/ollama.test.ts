@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { Exit, RagError } from '../src/errors.js';
 import { OllamaClient, isTransient, type ChatStats } from '../src/ollama.js';
-import { startStub, type Stub, type StubOptions } from './helpers/ollama-stub.js';
+import { startStub, type Stub, type StubOptions } from './ollama-stub/server.js';
 import { closedPort } from './helpers/indexed-corpus.js';
 
 async function withStub(t: TestContext, options?: StubOptions): Promise<{ stub: Stub; client: OllamaClient }> {

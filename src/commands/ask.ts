@@ -1,12 +1,12 @@
 /** `rag ask`: retrieve, generate with citations, render the answer and its sources. */
-import { askQuestion, type AskResult } from '../answer.js';
+import { askQuestion, type AskResult } from '../answer/answer.js';
 import { envValue, pick, type Context } from '../context.js';
 import { DEFAULTS } from '../defaults.js';
 import { Exit, RagError } from '../errors.js';
 import { writeJson } from '../render/json.js';
 import { startProgress } from '../render/progress.js';
 import { location, renderSources, sourcesToShow } from '../render/text.js';
-import { openIndex } from '../retrieve.js';
+import { openIndex } from '../retrieve/retrieve.js';
 
 export interface AskCommandOptions {
   question: string;

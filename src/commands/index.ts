@@ -2,7 +2,7 @@
 import v8 from 'node:v8';
 import { envValue, pick, type Context } from '../context.js';
 import { DEFAULTS } from '../defaults.js';
-import { runIndex, type IndexSummary } from '../indexer.js';
+import { runIndex, type IndexSummary } from '../indexing/run.js';
 import { writeJson } from '../render/json.js';
 import { startProgress } from '../render/progress.js';
 import { dryRunReport, indexSummaryLine } from '../render/text.js';

@@ -4,7 +4,7 @@ import { DEFAULTS } from '../defaults.js';
 import { Exit, RagError } from '../errors.js';
 import { writeJson } from '../render/json.js';
 import { location, renderHits } from '../render/text.js';
-import { openIndex, retrieve } from '../retrieve.js';
+import { openIndex, retrieve } from '../retrieve/retrieve.js';
 
 export interface SearchOptions {
   query: string;

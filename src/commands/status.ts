@@ -8,7 +8,7 @@ import path from 'node:path';
 import { envValue, pick, type Context } from '../context.js';
 import { DEFAULTS } from '../defaults.js';
 import { Exit, RagError, describeError, type ExitCode } from '../errors.js';
-import { readManifest, readPendingRebuild, readRecords, type Manifest } from '../manifest.js';
+import { readManifest, readPendingRebuild, readRecords, type Manifest } from '../store/manifest.js';
 import { writeJson } from '../render/json.js';
 
 export interface StatusOptions {

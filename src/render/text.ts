@@ -2,9 +2,9 @@
  * Human-readable output: pure functions from data to strings, so they are tested
  * without a terminal. Colour comes in as a Style (plain when not on a TTY).
  */
-import type { AskResult } from '../answer.js';
-import type { IndexSummary } from '../indexer.js';
-import type { PromptPassage } from '../prompt.js';
+import type { AskResult } from '../answer/answer.js';
+import type { IndexSummary } from '../indexing/run.js';
+import type { PromptPassage } from '../answer/prompt.js';
 import type { Hit } from '../types.js';
 import type { Style } from './style.js';
 

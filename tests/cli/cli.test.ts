@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startStub, type Stub } from '../helpers/ollama-stub.js';
+import { startStub, type Stub } from '../ollama-stub/server.js';
 import { BIN, REPO_ROOT, tempDir } from '../helpers/paths.js';
 import { spawnRag, type SpawnResult } from '../helpers/spawn-rag.js';
 import { runRag } from '../helpers/test-io.js';

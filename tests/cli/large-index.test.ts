@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { generateCorpus } from '../../bench/generate-corpus.js';
-import { startStub } from '../helpers/ollama-stub.js';
+import { startStub } from '../ollama-stub/server.js';
 import { tempDir } from '../helpers/paths.js';
 import { spawnRag } from '../helpers/spawn-rag.js';
 

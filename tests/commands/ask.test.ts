@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { startStub, type Stub } from '../helpers/ollama-stub.js';
+import { startStub, type Stub } from '../ollama-stub/server.js';
 import { REPO_ROOT, tempDir } from '../helpers/paths.js';
 import { runRag, type RunResult } from '../helpers/test-io.js';
 import { closedPort, useIndexedCorpus } from '../helpers/indexed-corpus.js';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startStub, type Stub } from '../helpers/ollama-stub.js';
+import { startStub, type Stub } from '../ollama-stub/server.js';
 import { CORPUS, REPO_ROOT, tempDir } from '../helpers/paths.js';
 import { runRag } from '../helpers/test-io.js';
 import { closedPort } from '../helpers/indexed-corpus.js';

@@ -1,8 +1,8 @@
 /** What an index holds, read straight from its table: the yardstick of the indexing tests. */
 import assert from 'node:assert/strict';
-import { readManifest, tableName } from '../../src/manifest.js';
-import { ChunkStore } from '../../src/store.js';
-import type { Stub } from './ollama-stub.js';
+import { readManifest, tableName } from '../../src/store/manifest.js';
+import { ChunkStore } from '../../src/store/chunk-store.js';
+import type { Stub } from '../ollama-stub/server.js';
 import { tempDir } from './paths.js';
 import { runRag } from './test-io.js';
 

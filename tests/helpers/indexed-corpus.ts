@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before } from 'node:test';
-import { startStub, type Stub } from './ollama-stub.js';
+import { startStub, type Stub } from '../ollama-stub/server.js';
 import { CORPUS, REPO_ROOT, tempDir } from './paths.js';
 import { runRag } from './test-io.js';
 

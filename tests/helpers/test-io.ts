@@ -1,6 +1,37 @@
 /** An Io over string buffers with chosen TTY flags and a fixed clock (gh's iostreams.Test()). */
-import { memoryIo, type MemoryIo } from '../../src/io.js';
+import { Writable } from 'node:stream';
+import type { Io } from '../../src/io.js';
 import { run } from '../../src/main.js';
+
+/** An Io whose output is kept in strings: for tests and for rendering help at build time (bench/). */
+export interface MemoryIo extends Io {
+  out(): string;
+  err(): string;
+}
+
+class StringSink extends Writable {
+  text = '';
+  override _write(chunk: unknown, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    this.text += String(chunk);
+    done();
+  }
+}
+
+export function memoryIo(options: { cwd: string; env?: Record<string, string | undefined>; stdoutIsTTY?: boolean; stderrIsTTY?: boolean; now: () => number }): MemoryIo {
+  const stdout = new StringSink();
+  const stderr = new StringSink();
+  return {
+    stdout,
+    stderr,
+    stdoutIsTTY: options.stdoutIsTTY ?? false,
+    stderrIsTTY: options.stderrIsTTY ?? false,
+    env: options.env ?? {},
+    cwd: options.cwd,
+    now: options.now,
+    out: () => stdout.text,
+    err: () => stderr.text,
+  };
+}
 
 export type TestIo = MemoryIo;
 

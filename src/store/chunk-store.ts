@@ -1,0 +1,372 @@
+/**
+ * The only importer of @lancedb/lancedb and apache-arrow (both are slow to load, so
+ * commands import this module lazily). It owns the table schema, atomic per-file
+ * replacement, search, and the translation of storage failures into RagError.
+ */
+import * as lancedb from '@lancedb/lancedb';
+import type * as Arrow from 'apache-arrow';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { Exit, RagError } from '../errors.js';
+import type { Hit } from '../types.js';
+
+// LanceDB loads apache-arrow's CommonJS build. Importing the ES build as well would load a
+// second copy of Arrow: about 70 ms more on every cold search, and instanceof checks
+// between the two copies fail.
+const { Field, FixedSizeList, Float32, Int32, Schema, Table, Utf8, makeData, makeVector, vectorFromArray } = createRequire(import.meta.url)('apache-arrow') as typeof Arrow;
+
+/**
+ * LanceDB settings it reads from the environment when its pools first start, so they
+ * are set before the first call. With 2 CPUs or fewer its CPU pool has one thread and
+ * building a full-text index of 20,000+ rows deadlocks (lancedb/lancedb#3568): two
+ * threads avoid it. Smaller FTS partitions bound the index build's memory: building it
+ * over the benchmark's 40,000 passages peaks 130 MB above the open table with the
+ * default, 85 MB with 4. Smaller shuffle batches do the same for the vector index build:
+ * over 81,000 vectors it peaked about 30 MB lower with 4 MB batches, in the same time. A
+ * value the user set is kept.
+ */
+function configureLance(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.LANCE_CPU_THREADS === undefined && os.availableParallelism() <= 3) env.LANCE_CPU_THREADS = '2';
+  if (env.LANCE_FTS_PARTITION_SIZE === undefined) env.LANCE_FTS_PARTITION_SIZE = '4';
+  if (env.LANCE_SHUFFLE_BATCH_BYTES === undefined) env.LANCE_SHUFFLE_BATCH_BYTES = String(4 * 1024 * 1024);
+}
+
+/** A row of the chunks table, in memory (camelCase; the table uses DESIGN §5's names). */
+export interface ChunkRow {
+  id: string;
+  path: string;
+  startLine: number;
+  endLine: number;
+  heading: string;
+  text: string;
+  /** Heading, path and text: what full-text search matches against. */
+  searchText: string;
+  vector: Float32Array | number[];
+  fileHash: string;
+  chunkHash: string;
+}
+
+const DB_FOLDER = 'lance';
+/** Above this many rows an approximate vector index beats brute force (see notes/lancedb.md). */
+export const VECTOR_INDEX_MIN_ROWS = 50_000;
+/** Measured by `npm run bench` at 50k rows: recall@10 0.35 with defaults, 0.97 with these, 5 ms a query. */
+const HNSW_EF = 800;
+const HNSW_REFINE_FACTOR = 5;
+/**
+ * IVF partitions of the vector index, each with its own HNSW graph, and every one probed
+ * by a query: the partitions make the build faster, not the search narrower. LanceDB's
+ * default is one partition per million rows, i.e. one graph, and building that took
+ * 23.5 s over 81,000 rows on 2 CPUs; 16 partitions took 10.7 s, with recall@10 0.99
+ * instead of 0.97 and 16 ms a query instead of 9 (exact search: 77 ms).
+ */
+const VECTOR_INDEX_PARTITIONS = 16;
+/**
+ * When compaction is due. Every write adds a fragment (one bounded batch of files,
+ * typically a few hundred rows). Measured at 40,000 rows, warm: a vector and a full-text
+ * query take the same time over 47 fragments as over one, about 20 ms more over 200 and
+ * 40 ms more over 400. So fragments may number MAX_FRAGMENTS, or more while they average
+ * at least MIN_ROWS_PER_FRAGMENT rows: a first build of any size is not rewritten just
+ * after it was written, and many small writes from incremental runs are merged.
+ */
+export const MAX_FRAGMENTS = 64;
+const MIN_ROWS_PER_FRAGMENT = 250;
+/** Rows an index may leave to brute force before compaction folds them in. */
+const MAX_UNINDEXED_SHARE = 0.1;
+
+/** What ChunkStore.maintain() did. */
+export interface Maintenance {
+  compacted: boolean;
+  indexesBuilt: string[];
+}
+
+function chunkSchema(dimensions: number): Arrow.Schema {
+  return new Schema([
+    new Field('id', new Utf8(), false),
+    new Field('path', new Utf8(), false),
+    new Field('start_line', new Int32(), false),
+    new Field('end_line', new Int32(), false),
+    new Field('heading', new Utf8(), false),
+    new Field('text', new Utf8(), false),
+    new Field('search_text', new Utf8(), false),
+    new Field('vector', new FixedSizeList(dimensions, new Field('item', new Float32(), true)), false),
+    new Field('file_hash', new Utf8(), false),
+    new Field('chunk_hash', new Utf8(), false),
+  ]);
+}
+
+/**
+ * A full garbage collection, now. Before a native index build or compaction: the run's
+ * garbage (tens of MB of Arrow and response buffers) would otherwise stay in memory
+ * beside it, as no JS runs to prompt a collection. Peak RSS of the benchmark's index run
+ * falls by about 20 MB. V8 hands `gc` only to contexts created after --expose-gc is set.
+ */
+function collectGarbage(): void {
+  v8.setFlagsFromString('--expose-gc');
+  (vm.runInNewContext('gc') as () => void)();
+}
+
+/** SQL string literal: quotes are escaped by doubling them. */
+export function sqlString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+function pathIn(paths: string[]): string {
+  return `path IN (${paths.map(sqlString).join(', ')})`;
+}
+
+/**
+ * Full-text query text that cannot trip the query parser: keep words (letters,
+ * digits, `_`, `-`, `.` inside identifiers), drop operators, quotes and brackets.
+ */
+export function sanitizeFtsQuery(query: string): string {
+  const words = query.normalize('NFKC').match(/[\p{L}\p{N}_]+(?:[.\-][\p{L}\p{N}_]+)*/gu) ?? [];
+  return words.join(' ');
+}
+
+function toVector(value: unknown): number[] {
+  if (value && typeof (value as { toArray?: unknown }).toArray === 'function') {
+    return Array.from((value as { toArray(): ArrayLike<number> }).toArray());
+  }
+  return Array.from(value as ArrayLike<number>);
+}
+
+/**
+ * Rows as one Arrow table, built column by column: all vectors in one Float32Array, the
+ * strings in one pass each. Handing LanceDB plain objects instead makes it infer and
+ * build every value through Arrow's builders, which allocated several times the batch's
+ * size in short-lived garbage.
+ */
+function toArrowTable(rows: ChunkRow[], schema: Arrow.Schema, dimensions: number): Arrow.Table {
+  const vectors = new Float32Array(rows.length * dimensions);
+  rows.forEach((r, i) => vectors.set(r.vector, i * dimensions));
+  const strings = (pick: (r: ChunkRow) => string) => vectorFromArray(rows.map(pick), new Utf8());
+  const ints = (pick: (r: ChunkRow) => number) => makeVector(Int32Array.from(rows, pick));
+  const vectorType = schema.fields.find((f) => f.name === 'vector')!.type as Arrow.FixedSizeList;
+  const items = makeData({ type: new Float32(), length: vectors.length, data: vectors });
+  return new Table(schema, {
+    id: strings((r) => r.id),
+    path: strings((r) => r.path),
+    start_line: ints((r) => r.startLine),
+    end_line: ints((r) => r.endLine),
+    heading: strings((r) => r.heading),
+    text: strings((r) => r.text),
+    search_text: strings((r) => r.searchText),
+    vector: makeVector(makeData({ type: vectorType, length: rows.length, nullCount: 0, child: items })),
+    file_hash: strings((r) => r.fileHash),
+    chunk_hash: strings((r) => r.chunkHash),
+  });
+}
+
+function toHit(r: Record<string, unknown>, score: number): Hit {
+  return {
+    id: String(r.id),
+    path: String(r.path),
+    startLine: Number(r.start_line),
+    endLine: Number(r.end_line),
+    heading: String(r.heading ?? ''),
+    text: String(r.text ?? ''),
+    score,
+  };
+}
+
+const HIT_COLUMNS = ['id', 'path', 'start_line', 'end_line', 'heading', 'text'];
+
+function storageError(what: string, err: unknown): RagError {
+  const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  return new RagError(Exit.index, `${what}: ${message}`, "run 'rag index --rebuild' if this persists", { cause: err });
+}
+
+export class ChunkStore {
+  private readonly schema: Arrow.Schema;
+
+  private constructor(
+    private readonly table: lancedb.Table,
+    readonly dimensions: number,
+  ) {
+    this.schema = chunkSchema(dimensions);
+  }
+
+  /** Opens the live table; creates it when `create` is set and it does not exist. */
+  static async open(indexDir: string, tableName: string, options: { dimensions: number; create: boolean }): Promise<ChunkStore> {
+    configureLance();
+    let db: lancedb.Connection;
+    try {
+      db = await lancedb.connect(path.join(indexDir, DB_FOLDER));
+    } catch (err) {
+      throw storageError(`Cannot open the index at ${indexDir}`, err);
+    }
+    try {
+      const names = await db.tableNames();
+      if (names.includes(tableName)) return new ChunkStore(await db.openTable(tableName), options.dimensions);
+      if (!options.create) {
+        throw new RagError(Exit.index, `The index at ${indexDir} has no data table`, "run 'rag index' to build it, or 'rag index --rebuild'");
+      }
+      const table = await db.createEmptyTable(tableName, chunkSchema(options.dimensions), { mode: 'create', existOk: true });
+      return new ChunkStore(table, options.dimensions);
+    } catch (err) {
+      if (err instanceof RagError) throw err;
+      throw storageError(`Cannot open the index table in ${indexDir}`, err);
+    }
+  }
+
+  /** Drops every table except `keep`: the leftovers of a rebuild or an interrupted one. */
+  static async dropOtherTables(indexDir: string, keep: string): Promise<void> {
+    configureLance();
+    const db = await lancedb.connect(path.join(indexDir, DB_FOLDER));
+    for (const name of await db.tableNames()) {
+      if (name !== keep) await db.dropTable(name);
+    }
+  }
+
+  async countRows(): Promise<number> {
+    return this.table.countRows();
+  }
+
+  /** Vectors already stored for these files, keyed by chunk hash: unchanged passages are not re-embedded. */
+  async vectorsFor(paths: string[]): Promise<Map<string, number[]>> {
+    const out = new Map<string, number[]>();
+    if (paths.length === 0) return out;
+    const rows = await this.table.query().where(pathIn(paths)).select(['chunk_hash', 'vector']).toArray();
+    for (const r of rows as Array<Record<string, unknown>>) out.set(String(r.chunk_hash), toVector(r.vector));
+    return out;
+  }
+
+  /**
+   * Replaces the chunks of `paths` with `rows` in ONE commit: a reader sees each file's
+   * old chunks or its new ones, never a mix, a gap or both (notes/lancedb.md).
+   */
+  async replaceFiles(paths: string[], rows: ChunkRow[], options: { hasNoRowsYet?: boolean } = {}): Promise<void> {
+    if (paths.length === 0) return;
+    for (const r of rows) {
+      if (r.vector.length !== this.dimensions) {
+        // LanceDB would silently pad or cut a vector of the wrong length.
+        throw new RagError(Exit.index, `Embedding of ${r.path} has ${r.vector.length} dimensions, the index has ${this.dimensions}`, "run 'rag index --rebuild'");
+      }
+    }
+    if (rows.length === 0) {
+      if (!options.hasNoRowsYet) await this.table.delete(pathIn(paths));
+      return;
+    }
+    if (options.hasNoRowsYet) {
+      // Nothing to replace (a table this run created, each file written once): a plain
+      // append is one commit too, and needs far less memory and CPU than a merge.
+      await this.table.add(toArrowTable(rows, this.schema, this.dimensions));
+      return;
+    }
+    await this.table
+      .mergeInsert('id')
+      .whenMatchedUpdateAll()
+      .whenNotMatchedInsertAll()
+      .whenNotMatchedBySourceDelete({ where: pathIn(paths) })
+      .execute(toArrowTable(rows, this.schema, this.dimensions));
+  }
+
+  async removeFiles(paths: string[]): Promise<void> {
+    if (paths.length > 0) await this.table.delete(pathIn(paths));
+  }
+
+  /**
+   * Deletes the rows of every file not in `keep`: after a crash, rows written just before
+   * their file's record was saved, whose file may be gone by now. Returns the paths removed.
+   */
+  async removeFilesExcept(keep: ReadonlySet<string>): Promise<string[]> {
+    const rows = await this.table.query().select(['path']).toArray();
+    const orphans = [...new Set((rows as Array<Record<string, unknown>>).map((r) => String(r.path)))].filter((p) => !keep.has(p)).sort();
+    await this.removeFiles(orphans);
+    return orphans;
+  }
+
+  async vectorSearch(vector: number[], limit: number): Promise<Hit[]> {
+    // With a vector index (large tables only), defaults give poor recall: probe every
+    // partition, search each graph wider and re-rank the candidates by exact distance.
+    // Without an index these settings are no-ops.
+    const rows = await this.table
+      .vectorSearch(vector)
+      .distanceType('cosine')
+      .nprobes(VECTOR_INDEX_PARTITIONS)
+      .ef(HNSW_EF)
+      .refineFactor(HNSW_REFINE_FACTOR)
+      .select([...HIT_COLUMNS, '_distance'])
+      .limit(limit)
+      .toArray();
+    return (rows as Array<Record<string, unknown>>).map((r) => toHit(r, 1 - Number(r._distance)));
+  }
+
+  /** BM25 over heading, path and text. Empty after sanitising, or no FTS index yet: no hits. */
+  async textSearch(query: string, limit: number): Promise<Hit[]> {
+    const text = sanitizeFtsQuery(query);
+    if (!text) return [];
+    const rows = await this.table.query().fullTextSearch(text, { columns: ['search_text'] }).select([...HIT_COLUMNS, '_score']).limit(limit).toArray();
+    return (rows as Array<Record<string, unknown>>).map((r) => toHit(r, Number(r._score)));
+  }
+
+  async hasTextIndex(): Promise<boolean> {
+    return (await this.table.listIndices()).some((i) => i.columns.includes('search_text'));
+  }
+
+  /**
+   * Upkeep at the end of a writing run. Builds what is missing: the full-text index, and
+   * past a size a cosine vector index, so queries do not fall back to a full scan with
+   * the wrong metric. Compaction (LanceDB's optimize: merge fragments, fold new rows into
+   * the indexes, prune old versions) is the costliest step in time and memory, and
+   * queries do not need it after every run: both indexes also search the rows they do not
+   * cover yet, and a few dozen fragments search as fast as one (measured by
+   * `npm run bench`). So it runs only once either has grown past its limit. Until then
+   * the versions it would prune cost little disk: a write adds files, never rewrites them.
+   */
+  async maintain(): Promise<Maintenance> {
+    const rows = await this.table.countRows();
+    if (rows === 0) return { compacted: false, indexesBuilt: [] };
+    const compacted = await this.needsCompaction(rows);
+    const indexed = new Set((await this.table.listIndices()).flatMap((i) => i.columns));
+    const missing = [...(indexed.has('search_text') ? [] : ['search_text']), ...(rows >= VECTOR_INDEX_MIN_ROWS && !indexed.has('vector') ? ['vector'] : [])];
+    if (compacted || missing.length > 0) collectGarbage();
+    // Compacting first means a new index is built once over the final fragments, not
+    // built and then rewritten by the compaction.
+    if (compacted) await this.compact();
+    for (const column of missing) {
+      const config = column === 'vector' ? lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: VECTOR_INDEX_PARTITIONS }) : lancedb.Index.fts({ withPosition: false });
+      await this.table.createIndex(column, { config, replace: true });
+    }
+    return { compacted, indexesBuilt: missing };
+  }
+
+  private async needsCompaction(rows: number): Promise<boolean> {
+    const fragments = await this.fragmentCount();
+    if (fragments > Math.max(MAX_FRAGMENTS, rows / MIN_ROWS_PER_FRAGMENT)) return true;
+    for (const index of await this.table.listIndices()) {
+      const stats = await this.table.indexStats(index.name);
+      if (stats && stats.numUnindexedRows > rows * MAX_UNINDEXED_SHARE) return true;
+    }
+    return false;
+  }
+
+  private async compact(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // Versions younger than a minute stay: a reader that opened one is still using it.
+        await this.table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
+        return;
+      } catch (err) {
+        // A reader or another writer racing the commit: retryable (notes/lancedb.md).
+        if (attempt >= 3 || !/conflict|retry/i.test(String((err as Error).message))) throw storageError('Compacting the index failed', err);
+      }
+    }
+  }
+
+  /** Fragments in the table: what maintain() keeps bounded. */
+  async fragmentCount(): Promise<number> {
+    return (await this.table.stats()).fragmentStats.numFragments;
+  }
+
+  /** Every row's id and path, sorted: what tests compare between runs. */
+  async listIds(): Promise<Array<{ id: string; path: string }>> {
+    const rows = await this.table.query().select(['id', 'path']).toArray();
+    return (rows as Array<Record<string, unknown>>)
+      .map((r) => ({ id: String(r.id), path: String(r.path) }))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+}

@@ -1,0 +1,78 @@
+import { describe, it, test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import type { DocFormat } from '../src/chunk/chunk.js';
+import { detectFormat, formatOf, isTextCandidate } from '../src/formats.js';
+
+describe('isTextCandidate', () => {
+  const cases: Array<[string, boolean]> = [
+    ['notes.md', true],
+    ['a/b/Guide.MARKDOWN', true],
+    ['src/app.tsx', true],
+    ['config.yaml', true],
+    ['docs/index.rst', true],
+    ['README', true],
+    ['sub/LICENSE', true],
+    ['Dockerfile', true],
+    ['page.html', false],
+    ['notes.mdown', true],
+    ['notes.mkd', true],
+    ['paper.tex', true],
+    ['data.csv', false],
+    ['photo.png', false],
+    ['archive.tar.gz', false],
+    ['noextension', false],
+  ];
+  for (const [relPath, expected] of cases) {
+    test(`${relPath} → ${expected}`, () => assert.equal(isTextCandidate(relPath), expected));
+  }
+});
+
+describe('detectFormat', () => {
+  const cases: [string, DocFormat][] = [
+    ['README.md', 'markdown'],
+    ['docs/Guide.MARKDOWN', 'markdown'],
+    ['site/page.mdx', 'markdown'],
+    ['manual.adoc', 'asciidoc'],
+    ['book/ch1.asciidoc', 'asciidoc'],
+    ['notes.asc', 'asciidoc'],
+    ['docs/index.rst', 'rst'],
+    ['src/main.ts', 'code'],
+    ['lib/x.js', 'code'],
+    ['tool.py', 'code'],
+    ['cmd/main.go', 'code'],
+    ['src/lib.rs', 'code'],
+    ['App.java', 'code'],
+    ['x.c', 'code'],
+    ['x.h', 'code'],
+    ['x.cpp', 'code'],
+    ['x.rb', 'code'],
+    ['install.sh', 'code'],
+    ['package.json', 'code'],
+    ['ci.yaml', 'code'],
+    ['Cargo.toml', 'code'],
+    ['schema.sql', 'code'],
+    ['Dockerfile', 'code'],
+    ['sub/Makefile', 'code'],
+    ['C:\\docs\\notes.md', 'markdown'],
+    ['notes.txt', 'text'],
+    ['notes.mdown', 'markdown'],
+    ['notes.mkd', 'markdown'],
+    ['plan.org', 'text'],
+    ['LICENSE', 'text'],
+    ['.env', 'text'],
+    ['archive.unknownext', 'text'],
+  ];
+  for (const [path, want] of cases) it(`${path} → ${want}`, () => assert.equal(detectFormat(path), want));
+});
+
+describe('formatOf', () => {
+  it('every extension that is read by default is chunked by the same table', () => {
+    for (const ext of ['md', 'mdown', 'mkd', 'org', 'tex', 'rst', 'adoc', 'py']) {
+      const f = formatOf(`x.${ext}`);
+      assert.ok(f?.isDefault, ext);
+      assert.equal(detectFormat(`x.${ext}`), f.chunker);
+    }
+  });
+  it('unknown names have no format', () => assert.equal(formatOf('photo.png'), undefined));
+});

@@ -1,0 +1,169 @@
+/**
+ * Rendering is pure: data in, strings out, no terminal involved (qmd's formatter tests).
+ * Colour comes in as a Style, so plain and coloured output are checked side by side.
+ */
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { describe, it } from 'node:test';
+import type { AskResult } from '../../src/answer/answer.js';
+import { Exit, RagError } from '../../src/errors.js';
+import type { Io } from '../../src/io.js';
+import { errorJson, writeJson } from '../../src/render/json.js';
+import { createStyle } from '../../src/render/style.js';
+import { location, renderHits, renderSources, snippet, sourcesToShow } from '../../src/render/text.js';
+import type { Hit } from '../../src/types.js';
+
+const plain = createStyle(false);
+const colour = createStyle(true);
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+function hit(n: number, overrides: Partial<Hit> = {}): Hit {
+  return {
+    id: `id-${n}`,
+    path: `docs/file-${n}.md`,
+    startLine: 10 * n,
+    endLine: 10 * n + 4,
+    heading: `Guide > Part ${n}`,
+    text: `First line of passage ${n}.\n\nSecond paragraph of passage ${n}, which goes on for a while.`,
+    score: 0.5 / n,
+    ...overrides,
+  };
+}
+
+function askResult(overrides: Partial<AskResult>): AskResult {
+  const passages = [1, 2, 3].map((n) => ({ n, hit: hit(n) }));
+  return {
+    question: 'q',
+    answer: 'a [2]',
+    found: true,
+    passages,
+    cited: [2],
+    invalid: [],
+    droppedPassages: 0,
+    chatModel: 'llama3.2',
+    embedModel: 'nomic-embed-text',
+    numCtx: 2048,
+    promptTokensEstimated: 100,
+    stats: {},
+    timings: { retrieveMs: 1, generateMs: 2, totalMs: 3 },
+    ...overrides,
+  };
+}
+
+describe('location', () => {
+  it('path:start-end, or path:line for a single line', () => {
+    assert.equal(location({ path: 'a/b.md', startLine: 3, endLine: 9 }), 'a/b.md:3-9');
+    assert.equal(location({ path: 'a/b.md', startLine: 7, endLine: 7 }), 'a/b.md:7');
+  });
+});
+
+describe('snippet', () => {
+  const cases: Array<[text: string, width: number, expected: string]> = [
+    ['short', 10, 'short'],
+    ['  a\n\n  b\tc  ', 10, 'a b c'],
+    ['exactly ten', 11, 'exactly ten'],
+    ['one two three four', 10, 'one two…'],
+    ['one two three four', 14, 'one two three…'],
+    ['abcdefghijkl', 5, 'abcd…'],
+  ];
+  for (const [text, width, expected] of cases) {
+    it(`${JSON.stringify(text)} at ${width} → ${JSON.stringify(expected)}`, () => {
+      const out = snippet(text, width);
+      assert.equal(out, expected);
+      assert.ok(out.length <= width);
+    });
+  }
+});
+
+describe('renderHits', () => {
+  const hits = [hit(1), hit(2, { heading: '', startLine: 5, endLine: 5 })];
+
+  it('piped: ranked headers, then every line of each passage, indented', () => {
+    const out = renderHits(hits, plain, { width: 100, isTTY: false });
+    assert.equal(
+      out,
+      [
+        '1. docs/file-1.md:10-14 · Guide > Part 1 (0.5000)',
+        '   First line of passage 1.',
+        '   ',
+        '   Second paragraph of passage 1, which goes on for a while.',
+        '',
+        '2. docs/file-2.md:5 (0.2500)',
+        '   First line of passage 2.',
+        '   ',
+        '   Second paragraph of passage 2, which goes on for a while.',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('terminal: one preview line per passage, at most two widths long', () => {
+    const long = hit(3, { text: 'word '.repeat(200) });
+    const out = renderHits([long], plain, { width: 60, isTTY: true });
+    const [head, body, ...rest] = out.split('\n');
+    assert.equal(head, '1. docs/file-3.md:30-34 · Guide > Part 3 (0.1667)');
+    assert.ok(body?.startsWith('   word word'));
+    assert.ok(body?.endsWith('…'));
+    // Cut at a word boundary, close to the limit.
+    assert.ok(body !== undefined && body.length <= 3 + (60 - 3) * 2 && body.length > 3 + (60 - 3) * 2 - 6, `length ${body?.length}`);
+    assert.ok(body?.endsWith(' word…') || body?.endsWith('word…'));
+    assert.deepEqual(rest, ['']);
+  });
+
+  it('colour changes only the escapes, never the text', () => {
+    const coloured = renderHits(hits, colour, { width: 100, isTTY: true });
+    assert.match(coloured, ANSI);
+    assert.equal(coloured.replace(ANSI, ''), renderHits(hits, plain, { width: 100, isTTY: true }));
+  });
+
+  it('no hits, no output', () => {
+    assert.equal(renderHits([], plain, { width: 100, isTTY: false }), '');
+  });
+});
+
+describe('sources', () => {
+  it('renderSources lists [n] path:lines · heading under Sources:', () => {
+    const out = renderSources([{ n: 2, hit: hit(2) }, { n: 3, hit: hit(3, { heading: '' }) }], plain);
+    assert.equal(out, '\nSources:\n  [2] docs/file-2.md:20-24 · Guide > Part 2\n  [3] docs/file-3.md:30-34\n');
+    assert.equal(renderSources([], plain), '');
+  });
+
+  it('sourcesToShow: cited, all, none; nothing when not found', () => {
+    const result = askResult({});
+    assert.deepEqual(sourcesToShow(result, 'cited').map((p) => p.n), [2]);
+    assert.deepEqual(sourcesToShow(result, 'all').map((p) => p.n), [1, 2, 3]);
+    assert.deepEqual(sourcesToShow(result, 'none'), []);
+    const notFound = askResult({ found: false, cited: [] });
+    for (const which of ['cited', 'all', 'none'] as const) assert.deepEqual(sourcesToShow(notFound, which), [], which);
+  });
+});
+
+describe('JSON', () => {
+  function bufferIo(): { io: Io; text: () => string } {
+    let text = '';
+    const stdout = new Writable({
+      write(chunk: unknown, _enc, done) {
+        text += String(chunk);
+        done();
+      },
+    });
+    const io: Io = { stdout, stderr: stdout, stdoutIsTTY: false, stderrIsTTY: false, env: {}, cwd: '/', now: () => 0 };
+    return { io, text: () => text };
+  }
+
+  it('writeJson writes one document and a newline', () => {
+    const { io, text } = bufferIo();
+    writeJson(io, { a: [1, 'b'], c: null });
+    assert.ok(text().endsWith('}\n'));
+    assert.deepEqual(JSON.parse(text()), { a: [1, 'b'], c: null });
+  });
+
+  it('errorJson carries the exit code, its name, the message and the hint', () => {
+    assert.deepEqual(errorJson(new RagError(Exit.index, 'No index', "run 'rag index'")), {
+      error: { code: 5, name: 'index', message: 'No index', hint: "run 'rag index'" },
+    });
+    assert.deepEqual(errorJson(new RagError(Exit.ollama, 'Cannot reach Ollama')), {
+      error: { code: 3, name: 'ollama_unreachable', message: 'Cannot reach Ollama' },
+    });
+  });
+});
