@@ -115,6 +115,8 @@ export async function main(): Promise<void> {
     throw err;
   });
   const io: Io = {
+    stdin: process.stdin,
+    stdinIsTTY: Boolean(process.stdin.isTTY),
     stdout: process.stdout,
     stderr: process.stderr,
     stdoutIsTTY: Boolean(process.stdout.isTTY),

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import type { Io } from '../../src/io.js';
 import { run } from '../../src/main.js';
 import { OllamaClient } from '../../src/ollama.js';
@@ -113,6 +113,8 @@ describe('rag search over corpus/', () => {
     for (const verbose of [false, true]) {
       let stderr = '';
       const io: Io = {
+        stdin: Readable.from([]),
+        stdinIsTTY: false,
         stdout: Object.assign(new Writable(), {
           write: (): never => {
             throw new Error('disk on fire');

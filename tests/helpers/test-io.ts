@@ -1,5 +1,5 @@
 /** An Io over string buffers with chosen TTY flags and a fixed clock (gh's iostreams.Test()). */
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import type { Io } from '../../src/io.js';
 import { run } from '../../src/main.js';
 
@@ -17,10 +17,12 @@ class StringSink extends Writable {
   }
 }
 
-export function memoryIo(options: { cwd: string; env?: Record<string, string | undefined>; stdoutIsTTY?: boolean; stderrIsTTY?: boolean; now: () => number }): MemoryIo {
+export function memoryIo(options: { cwd: string; env?: Record<string, string | undefined>; stdin?: string; stdoutIsTTY?: boolean; stderrIsTTY?: boolean; now: () => number }): MemoryIo {
   const stdout = new StringSink();
   const stderr = new StringSink();
   return {
+    stdin: Readable.from(options.stdin === undefined ? [] : [options.stdin]),
+    stdinIsTTY: false,
     stdout,
     stderr,
     stdoutIsTTY: options.stdoutIsTTY ?? false,
@@ -35,7 +37,7 @@ export function memoryIo(options: { cwd: string; env?: Record<string, string | u
 
 export type TestIo = MemoryIo;
 
-export function testIo(options: { cwd: string; env?: Record<string, string | undefined>; stdoutIsTTY?: boolean; stderrIsTTY?: boolean; now?: () => number }): TestIo {
+export function testIo(options: { cwd: string; env?: Record<string, string | undefined>; stdin?: string; stdoutIsTTY?: boolean; stderrIsTTY?: boolean; now?: () => number }): TestIo {
   let clock = 1_700_000_000_000;
   return memoryIo({ ...options, now: options.now ?? (() => (clock += 5)) });
 }
@@ -47,7 +49,7 @@ export interface RunResult {
 }
 
 /** Runs the CLI in-process, as `rag <argv>` would, against the given env and cwd. */
-export async function runRag(argv: string[], options: { cwd: string; env?: Record<string, string | undefined>; stdoutIsTTY?: boolean; stderrIsTTY?: boolean; signal?: AbortSignal }): Promise<RunResult> {
+export async function runRag(argv: string[], options: { cwd: string; env?: Record<string, string | undefined>; stdin?: string; stdoutIsTTY?: boolean; stderrIsTTY?: boolean; signal?: AbortSignal }): Promise<RunResult> {
   const io = testIo(options);
   const code = await run(argv, io, options.signal ? { signal: options.signal } : {});
   return { code, stdout: io.out(), stderr: io.err() };

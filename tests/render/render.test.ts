@@ -3,7 +3,7 @@
  * Colour comes in as a Style, so plain and coloured output are checked side by side.
  */
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import type { AskResult } from '../../src/answer/answer.js';
 import { Exit, RagError } from '../../src/errors.js';
@@ -147,7 +147,7 @@ describe('JSON', () => {
         done();
       },
     });
-    const io: Io = { stdout, stderr: stdout, stdoutIsTTY: false, stderrIsTTY: false, env: {}, cwd: '/', now: () => 0 };
+    const io: Io = { stdin: Readable.from([]), stdinIsTTY: false, stdout, stderr: stdout, stdoutIsTTY: false, stderrIsTTY: false, env: {}, cwd: '/', now: () => 0 };
     return { io, text: () => text };
   }
 
