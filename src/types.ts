@@ -22,3 +22,11 @@ export interface Hit {
   text: string;
   score: number;
 }
+
+/** A file discovery or loading passed over, and why. */
+export interface SkippedFile {
+  /** Relative to the index root, '/' separators. */
+  relPath: string;
+  /** A short lowercase phrase, e.g. 'binary file', 'broken symlink', 'permission denied'. */
+  reason: string;
+}

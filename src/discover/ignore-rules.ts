@@ -7,13 +7,14 @@ import { promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import type { Limiter } from '../concurrency-limiter.js';
-import type { DiscoverOptions, SkippedFile } from './walk.js';
+import type { SkippedFile } from '../types.js';
 import { describeFsError, isErrnoException } from '../load/text.js';
 import { relativePath, toPosix, withTrailingSep } from './path-forms.js';
 
-/** What reading ignore files needs from a walk: discover.ts passes its whole walk state. */
+/** What reading ignore files needs from a walk: walk.ts passes its whole walk state. */
 export interface IgnoreReadContext {
-  options: Pick<DiscoverOptions, 'root' | 'useGitignore'>;
+  /** The index root, and whether `.gitignore` files count (see DiscoverOptions in walk.ts). */
+  options: { root: string; useGitignore: boolean };
   limit: Limiter;
   /** Where an ignore file that exists but cannot be read is reported. */
   skipped: SkippedFile[];

@@ -10,6 +10,7 @@ import { loadLayers, loadLayersAbove, stackLayers, testIgnored, type IgnoreLayer
 import { describeFsError, isErrnoException, sizeLimitReason } from '../load/text.js';
 import { relativePath, withTrailingSep } from './path-forms.js';
 import { isTextCandidate } from '../formats.js';
+import type { SkippedFile } from '../types.js';
 
 export { relativePath } from './path-forms.js';
 
@@ -34,11 +35,7 @@ export interface SourceFile {
   mtimeMs: number;
 }
 
-/** `reason` is a short lowercase phrase, e.g. 'binary file', 'broken symlink', 'permission denied'. */
-export interface SkippedFile {
-  relPath: string;
-  reason: string;
-}
+export type { SkippedFile } from '../types.js';
 
 export interface Discovery {
   files: SourceFile[];

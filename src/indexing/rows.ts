@@ -7,10 +7,12 @@ import { createHash } from 'node:crypto';
 import type { DocFormat } from '../chunk/chunk.js';
 import type { SourceFile } from '../discover/walk.js';
 import { documentText, fitChunksToModel } from '../embed.js';
-import type { FileChange } from './run.js';
 import type { FileRecord } from '../store/manifest.js';
 import type { ChunkRow } from '../store/chunk-store.js';
 import type { Chunk } from '../types.js';
+
+/** How a file differs from what the index holds. */
+export type FileChange = 'new' | 'changed' | 'removed';
 
 export type PendingRow = Omit<ChunkRow, 'vector'> & { vector?: number[]; embedText: string };
 

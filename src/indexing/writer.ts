@@ -1,0 +1,227 @@
+/**
+ * The one place an index run writes: the LanceDB table, the manifest and the file records.
+ *
+ * Safety comes from the order of writes, kept here and nowhere else:
+ * 1. A batch of files is written to the table in one commit (each file's chunks replaced
+ *    whole); only then are their records updated. A crash between the two leaves records
+ *    behind the data, so the next run re-reads those files, finds their vectors by chunk hash,
+ *    re-embeds nothing and rewrites the same ids. Records may lag the data, so after the first
+ *    batch they are saved every few seconds rather than per batch (rewriting them per batch
+ *    costs quadratic time in the file count), and always at the end.
+ * 2. Before a run first writes data to the live table it marks the manifest
+ *    `hasPendingWrites`; only a run that ends cleanly clears it. The next run after a crash
+ *    sees the mark and finishes the job even when no file changed: it drops rows no record
+ *    accounts for (a batch written just before the crash, whose files may since have gone)
+ *    and maintains the table.
+ * 3. A new index is live from its first write: every batch commits whole files. A --rebuild
+ *    writes a new table generation whose manifest waits in rebuild.json and becomes the live
+ *    manifest only at the end, so the old index stays readable until the new one is whole;
+ *    interrupted, it resumes when asked for again with the same settings.
+ */
+import { Exit, RagError } from '../errors.js';
+import type { ChunkStore } from '../store/chunk-store.js';
+import {
+  SCHEMA_VERSION, readRecords, removePendingRebuild, removeStaleRecords, tableName, writeManifest, writePendingRebuild, writeRecords,
+  type FileRecord, type FileRecords, type Manifest,
+} from '../store/manifest.js';
+import type { RunPlan } from './plan.js';
+import type { PreparedFile } from './rows.js';
+
+/** How often the per-file records are saved during a run (and always at its end). */
+const RECORDS_SAVE_INTERVAL_MS = 2000;
+
+export interface WriterDeps {
+  indexDir: string;
+  /** The index root as the manifest stores it. */
+  root: string;
+  now: () => number;
+  /** The embedding model's digest, for a manifest this run creates; undefined when unknown. */
+  modelDigest: () => Promise<string | undefined>;
+}
+
+export class IndexWriter {
+  private store: ChunkStore | undefined;
+  private storeOpening: Promise<ChunkStore> | undefined;
+  private manifest: Manifest | undefined;
+  private recordsDirty = false;
+  private recordsSavedAt = -Infinity;
+  private chain: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly plan: RunPlan,
+    private readonly deps: WriterDeps,
+    private readonly records: FileRecords,
+  ) {
+    this.manifest = plan.startManifest;
+  }
+
+  /** A writer for `plan`, with the records it starts from. In a dry run it writes nothing. */
+  static async open(plan: RunPlan, deps: WriterDeps): Promise<IndexWriter> {
+    const records = plan.readsRecords ? await readRecords(deps.indexDir, plan.generation) : new Map<string, FileRecord>();
+    return new IndexWriter(plan, deps, records);
+  }
+
+  record(relPath: string): FileRecord | undefined {
+    return this.records.get(relPath);
+  }
+
+  recordedPaths(): string[] {
+    return [...this.records.keys()];
+  }
+
+  chunksTotal(): number {
+    return [...this.records.values()].reduce((n, r) => n + r.chunks, 0);
+  }
+
+  /** The index's dimensions: those of the table this run created, else those known when it planned. */
+  get dimensions(): number | undefined {
+    return this.manifest?.dimensions ?? this.plan.dimensions;
+  }
+
+  /** A file touched but not changed: its new size and mtime let the next run skip it unread. */
+  touch(record: FileRecord): void {
+    this.records.set(record.path, record);
+  }
+
+  /** Stored vectors by chunk hash for these files, from this run's own table (never an older generation's). */
+  async reusableVectors(paths: string[]): Promise<Map<string, number[]>> {
+    const live = this.store ?? (this.plan.startManifest ? await this.openExisting(this.plan.startManifest) : undefined);
+    return live ? live.vectorsFor(paths) : new Map();
+  }
+
+  /** Writes a batch of changed files (vectors filled), then their records; batches are written in call order. */
+  write(prepared: PreparedFile[], touched: boolean): Promise<void> {
+    if (this.plan.dryRun) return Promise.resolve();
+    this.chain = this.chain.then(() => this.writeBatch(prepared, touched));
+    return this.chain;
+  }
+
+  private async writeBatch(prepared: PreparedFile[], touched: boolean): Promise<void> {
+    if (prepared.length > 0) {
+      const dims = prepared.flatMap((p) => p.rows).find((r) => r.vector)?.vector?.length ?? this.manifest?.dimensions;
+      // undefined: only empty files in this batch and no index yet, so nothing to store but records.
+      if (dims !== undefined) {
+        const store = await this.openStore(dims);
+        await this.markPending();
+        const rows = prepared.flatMap((p) => p.rows.map(({ embedText: _e, ...row }) => ({ ...row, vector: row.vector! })));
+        await store.replaceFiles(prepared.map((p) => p.file.relPath), rows, { hasNoRowsYet: this.plan.startsEmpty });
+      }
+      for (const p of prepared) this.records.set(p.file.relPath, p.record);
+    }
+    if (prepared.length > 0 || touched) {
+      this.recordsDirty = true;
+      await this.saveRecords(false);
+    }
+  }
+
+  /** Waits for the writes under way, whatever their outcome. */
+  async settle(): Promise<void> {
+    await this.chain.catch(() => {});
+  }
+
+  /** Saves the records now (an interrupted or failed run keeps every file it finished). */
+  saveRecords(force = true): Promise<void> {
+    return this.saveRecordsIf(force);
+  }
+
+  private async saveRecordsIf(force: boolean): Promise<void> {
+    if (!this.manifest || this.plan.dryRun || !this.recordsDirty) return;
+    if (!force && this.deps.now() - this.recordsSavedAt < RECORDS_SAVE_INTERVAL_MS) return;
+    await writeRecords(this.deps.indexDir, this.plan.generation, this.records);
+    this.recordsSavedAt = this.deps.now();
+  }
+
+  /** Ends the run: drops the rows of `removed`, reconciles after a crash, then makes the result live. */
+  async finish(removed: string[], filesChanged: boolean): Promise<void> {
+    if (this.plan.dryRun) return;
+    if (removed.length > 0 && this.manifest) {
+      const store = this.store ?? (await this.openExisting(this.manifest));
+      await this.markPending();
+      await store.removeFiles(removed);
+      for (const p of removed) this.records.delete(p);
+      this.recordsDirty = true;
+    }
+    const manifest = await this.manifestToFinish();
+    if (!manifest) return;
+    if (this.recordsDirty || this.plan.switchesOver) await writeRecords(this.deps.indexDir, this.plan.generation, this.records);
+    if (this.plan.recovering) {
+      const store = this.store ?? (await this.openExisting(manifest));
+      await store.removeFilesExcept(new Set(this.records.keys()));
+    }
+    const changed = filesChanged || this.plan.switchesOver || this.plan.recovering;
+    if (changed && this.store) await this.store.maintain();
+    if (changed || !this.plan.live || manifest.hasPendingWrites) {
+      const { hasPendingWrites: _done, ...settled } = manifest;
+      this.manifest = { ...settled, updatedAt: new Date(this.deps.now()).toISOString() };
+      await writeManifest(this.deps.indexDir, this.manifest);
+    }
+    // After a rebuild the old generation goes; after any other writing run, the partial
+    // generation of an interrupted rebuild (a later --rebuild then starts afresh).
+    if (changed) {
+      await removePendingRebuild(this.deps.indexDir);
+      const { ChunkStore } = await import('../store/chunk-store.js');
+      await ChunkStore.dropOtherTables(this.deps.indexDir, tableName(this.plan.generation));
+      await removeStaleRecords(this.deps.indexDir, this.plan.generation);
+    }
+  }
+
+  /** The manifest to end under; a rebuild that embedded nothing (e.g. only empty files) must still switch over. */
+  private async manifestToFinish(): Promise<Manifest | undefined> {
+    if (this.manifest) return this.manifest;
+    if (!this.plan.switchesOver || !this.plan.live) return undefined;
+    this.manifest = { ...this.plan.live, generation: this.plan.generation, createdAt: new Date(this.deps.now()).toISOString() };
+    await this.openExisting(this.manifest);
+    return this.manifest;
+  }
+
+  /** Before the first data write of a run on a live index: a crash from here on leaves work for the next run. */
+  private async markPending(): Promise<void> {
+    if (this.plan.switchesOver || !this.manifest || this.manifest.hasPendingWrites) return;
+    this.manifest = { ...this.manifest, hasPendingWrites: true };
+    await writeManifest(this.deps.indexDir, this.manifest);
+  }
+
+  /** Opens the table, creating the index on first use; dims come from the model. */
+  private async openStore(dimensions: number): Promise<ChunkStore> {
+    if (this.manifest && this.manifest.dimensions !== dimensions) {
+      throw new RagError(
+        Exit.index,
+        `Embedding model '${this.plan.settings.embedModel}' now returns ${dimensions} dimensions, the index has ${this.manifest.dimensions}`,
+        "run 'rag index --rebuild'",
+      );
+    }
+    if (this.store) return this.store;
+    if (this.plan.startManifest) return this.openExisting(this.plan.startManifest);
+    const { ChunkStore } = await import('../store/chunk-store.js');
+    if (this.plan.mode === 'rebuild') {
+      // A fresh rebuild: what an earlier, interrupted one left goes first, so that its
+      // records can never be taken for this one's.
+      await ChunkStore.dropOtherTables(this.deps.indexDir, tableName(this.plan.live!.generation));
+      await removeStaleRecords(this.deps.indexDir, this.plan.live!.generation);
+    }
+    this.store = await ChunkStore.open(this.deps.indexDir, tableName(this.plan.generation), { dimensions, create: true });
+    this.manifest = await this.newManifest(dimensions);
+    if (this.plan.mode === 'new') await writeManifest(this.deps.indexDir, this.manifest);
+    else await writePendingRebuild(this.deps.indexDir, this.manifest);
+    return this.store;
+  }
+
+  private async newManifest(dimensions: number): Promise<Manifest> {
+    const { embedModel, chunk } = this.plan.settings;
+    const digest = await this.deps.modelDigest();
+    const stamp = new Date(this.deps.now()).toISOString();
+    return {
+      schemaVersion: SCHEMA_VERSION, root: this.deps.root, generation: this.plan.generation, embedModel,
+      ...(digest ? { embedDigest: digest } : {}), dimensions, chunkSizeChars: chunk.chunkSizeChars,
+      chunkOverlapChars: chunk.chunkOverlapChars, createdAt: stamp, updatedAt: stamp, hasPendingWrites: true,
+    };
+  }
+
+  /** The table of `m`'s generation, opened once even when two batches ask at the same time. */
+  private async openExisting(m: Manifest): Promise<ChunkStore> {
+    this.storeOpening ??= import('../store/chunk-store.js').then(({ ChunkStore }) =>
+      ChunkStore.open(this.deps.indexDir, tableName(m.generation), { dimensions: m.dimensions, create: true }));
+    this.store = await this.storeOpening;
+    return this.store;
+  }
+}
