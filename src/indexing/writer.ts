@@ -110,7 +110,7 @@ export class IndexWriter {
     }
     if (prepared.length > 0 || touched) {
       this.recordsDirty = true;
-      await this.saveRecords(false);
+      await this.saveRecordsWhenDue();
     }
   }
 
@@ -120,15 +120,15 @@ export class IndexWriter {
   }
 
   /** Saves the records now (an interrupted or failed run keeps every file it finished). */
-  saveRecords(force = true): Promise<void> {
-    return this.saveRecordsIf(force);
-  }
-
-  private async saveRecordsIf(force: boolean): Promise<void> {
+  async saveRecords(): Promise<void> {
     if (!this.manifest || this.plan.dryRun || !this.recordsDirty) return;
-    if (!force && this.deps.now() - this.recordsSavedAt < RECORDS_SAVE_INTERVAL_MS) return;
     await writeRecords(this.deps.indexDir, this.plan.generation, this.records);
     this.recordsSavedAt = this.deps.now();
+  }
+
+  private async saveRecordsWhenDue(): Promise<void> {
+    if (this.deps.now() - this.recordsSavedAt < RECORDS_SAVE_INTERVAL_MS) return;
+    await this.saveRecords();
   }
 
   /** Ends the run: drops the rows of `removed`, reconciles after a crash, then makes the result live. */
