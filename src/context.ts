@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { Exit, RagError } from './errors.js';
+import { RagError } from './errors.js';
 import type { Io } from './io.js';
 import { OllamaClient, resolveHost } from './ollama.js';
 import { createStyle, type Style } from './render/style.js';
@@ -43,13 +43,13 @@ const CONFIG_MAX: Partial<Record<keyof FileConfig, number>> = { topK: 100, chunk
 /** Validates a parsed config file; a bad one stops the run naming the file and the field. */
 export function parseConfig(value: unknown, file: string): FileConfig {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new RagError(Exit.usage, `Config file ${file} must hold a JSON object`, `fix or remove ${file}`);
+    throw new RagError('bad-config', `Config file ${file} must hold a JSON object`, `fix or remove ${file}`);
   }
   const config: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
     const type = CONFIG_KEYS[key as keyof FileConfig];
     if (!type) {
-      throw new RagError(Exit.usage, `Unknown field '${key}' in config file ${file}`, `valid fields: ${Object.keys(CONFIG_KEYS).join(', ')}`);
+      throw new RagError('bad-config', `Unknown field '${key}' in config file ${file}`, `valid fields: ${Object.keys(CONFIG_KEYS).join(', ')}`);
     }
     // An overlap of 0 is meaningful (as --chunk-overlap 0); every other number must be positive.
     const min = key === 'chunkOverlap' ? 0 : Number.MIN_VALUE;
@@ -61,7 +61,7 @@ export function parseConfig(value: unknown, file: string): FileConfig {
         : type === 'number' ? 'a positive number'
         : max !== Number.MAX_SAFE_INTEGER ? `a whole number from 1 to ${max}`
         : min === 0 ? 'a whole number, 0 or more' : 'a positive whole number';
-      throw new RagError(Exit.usage, `Field '${key}' in config file ${file} must be ${want}`, `fix or remove it`);
+      throw new RagError('bad-config', `Field '${key}' in config file ${file} must be ${want}`, `fix or remove it`);
     }
     config[key] = v;
   }
@@ -75,13 +75,13 @@ function readConfig(indexDir: string): FileConfig {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return {};
-    throw new RagError(Exit.usage, `Cannot read config file ${file}: ${(err as Error).message}`, 'check its permissions');
+    throw new RagError('bad-config', `Cannot read config file ${file}: ${(err as Error).message}`, 'check its permissions');
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new RagError(Exit.usage, `Config file ${file} is not valid JSON: ${(err as Error).message}`, `fix or remove ${file}`);
+    throw new RagError('bad-config', `Config file ${file} is not valid JSON: ${(err as Error).message}`, `fix or remove ${file}`);
   }
   return parseConfig(value, file);
 }
@@ -112,7 +112,7 @@ export function locateIndex(cwd: string, dbFlag: string | undefined, envDb: stri
   if (named) {
     const dir = path.resolve(cwd, named);
     if (existsSync(dir) && !isDirectory(dir)) {
-      throw new RagError(Exit.usage, `The index path ${dir} is a file, not a folder`, 'pass a folder with --db or RAG_DB');
+      throw new RagError('usage', `The index path ${dir} is a file, not a folder`, 'pass a folder with --db or RAG_DB');
     }
     return { dir, isExplicit: true, exists: isDirectory(dir) };
   }

@@ -1,7 +1,9 @@
 /**
- * One error type for everything the user can act on. `exitCode` says what kind of
- * failure it is, `hint` says what to do next, `cause` keeps the original for --verbose.
- * main.ts is the only place that turns an error into a stderr line and an exit status.
+ * One error type for everything the user can act on. `reason` says what went wrong,
+ * decided where the error is created; the exit code follows from the reason through
+ * one table (EXIT_FOR_REASON); `hint` says what to do next, `cause` keeps the
+ * original for --verbose. main.ts is the only place that turns an error into a
+ * stderr line and an exit status.
  */
 export const Exit = {
   ok: 0,
@@ -15,15 +17,74 @@ export const Exit = {
 
 export type ExitCode = (typeof Exit)[keyof typeof Exit];
 
+/** What went wrong, in words a caller can branch on (never the message text). */
+export type Reason =
+  | 'internal'
+  | 'usage'
+  | 'bad-config'
+  | 'too-long'
+  | 'unreachable'
+  | 'not-ollama'
+  | 'missing-model'
+  | 'unknown-model'
+  | 'wrong-kind'
+  | 'pull-failed'
+  | 'index-missing'
+  | 'index-empty'
+  | 'index-mismatch'
+  | 'locked'
+  | 'damaged'
+  | 'storage'
+  | 'interrupted';
+
+/** The one place exit codes are decided. */
+export const EXIT_FOR_REASON: Record<Reason, ExitCode> = {
+  internal: Exit.internal,
+  usage: Exit.usage,
+  'bad-config': Exit.usage,
+  'too-long': Exit.usage,
+  unreachable: Exit.ollama,
+  'not-ollama': Exit.ollama,
+  'missing-model': Exit.model,
+  'unknown-model': Exit.model,
+  'wrong-kind': Exit.model,
+  'pull-failed': Exit.model,
+  'index-missing': Exit.index,
+  'index-empty': Exit.index,
+  'index-mismatch': Exit.index,
+  locked: Exit.index,
+  damaged: Exit.index,
+  storage: Exit.index,
+  interrupted: Exit.interrupted,
+};
+
+/** The reason an exit code alone stands for, for code that names only the code. */
+const REASON_FOR_EXIT: Record<ExitCode, Reason> = {
+  0: 'internal',
+  1: 'internal',
+  2: 'usage',
+  3: 'not-ollama',
+  4: 'unknown-model',
+  5: 'storage',
+  130: 'interrupted',
+};
+
 export class RagError extends Error {
+  readonly reason: Reason;
+
   constructor(
-    readonly exitCode: ExitCode,
+    reason: Reason | ExitCode,
     message: string,
     readonly hint?: string,
     options?: ErrorOptions,
   ) {
     super(message, options);
     this.name = 'RagError';
+    this.reason = typeof reason === 'number' ? REASON_FOR_EXIT[reason] : reason;
+  }
+
+  get exitCode(): ExitCode {
+    return EXIT_FOR_REASON[this.reason];
   }
 }
 

@@ -66,7 +66,7 @@ export async function run(argv: string[], io: Io, options: RunOptions = {}): Pro
       if (usageMessage !== undefined) {
         // One line, like every other error: what is wrong, then where the usage is.
         const command = flags.find((a) => COMMANDS.includes(a));
-        const usage = new RagError(Exit.usage, usageMessage, `run 'rag ${command ? `${command} ` : ''}--help' for usage`);
+        const usage = new RagError('usage', usageMessage, `run 'rag ${command ? `${command} ` : ''}--help' for usage`);
         io.stderr.write(`rag: ${describeError(usage)}\n`);
         // --verbose means details for every error, usage errors included.
         if (verbose) io.stderr.write(`${err.stack ?? String(err)}\n`);
@@ -91,10 +91,10 @@ export async function run(argv: string[], io: Io, options: RunOptions = {}): Pro
 
 function toRagError(err: unknown, signal: AbortSignal): RagError {
   if (err instanceof RagError) return err;
-  if (signal.aborted || isAbortError(err)) return new RagError(Exit.interrupted, 'Interrupted', undefined, { cause: err });
+  if (signal.aborted || isAbortError(err)) return new RagError('interrupted', 'Interrupted', undefined, { cause: err });
   const message = err instanceof Error ? err.message : String(err);
   // The hint keeps it to one line, like every other error.
-  return new RagError(Exit.internal, `Unexpected error: ${message.split('\n')[0]}`, 'run again with --verbose for details, and report it if it persists', { cause: err });
+  return new RagError('internal', `Unexpected error: ${message.split('\n')[0]}`, 'run again with --verbose for details, and report it if it persists', { cause: err });
 }
 
 export async function main(): Promise<void> {
@@ -105,7 +105,7 @@ export async function main(): Promise<void> {
     // Second: the user means it, even if a native call is not answering the first.
     // Forced exits are safe for the index: every write is one atomic commit.
     if (++stopRequests > 1) process.exit(Exit.interrupted);
-    controller.abort(new RagError(Exit.interrupted, why));
+    controller.abort(new RagError('interrupted', why));
   };
   process.on('SIGINT', stop('Interrupted'));
   process.on('SIGTERM', stop('Terminated'));

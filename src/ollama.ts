@@ -29,10 +29,10 @@ export function resolveHost(flag: string | undefined, env: string | undefined): 
   try {
     url = new URL(text);
   } catch {
-    throw new RagError(Exit.usage, `Invalid Ollama host '${raw}'`, "use a URL such as 'http://127.0.0.1:11434'");
+    throw new RagError('usage', `Invalid Ollama host '${raw}'`, "use a URL such as 'http://127.0.0.1:11434'");
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new RagError(Exit.usage, `Invalid Ollama host '${raw}': only http and https are supported`, "use a URL such as 'http://127.0.0.1:11434'");
+    throw new RagError('usage', `Invalid Ollama host '${raw}': only http and https are supported`, "use a URL such as 'http://127.0.0.1:11434'");
   }
   const port = url.port || (isExplicitScheme ? (url.protocol === 'https:' ? '443' : '80') : DEFAULT_PORT);
   const path = url.pathname.replace(/\/+$/, '');
@@ -146,47 +146,47 @@ export interface ErrorContext {
  */
 export function translateError(err: unknown, ctx: ErrorContext): RagError {
   if (err instanceof RagError) return err;
-  if (isAbortError(err)) return new RagError(Exit.interrupted, 'Interrupted', undefined, { cause: err });
+  if (isAbortError(err)) return new RagError('interrupted', 'Interrupted', undefined, { cause: err });
   const model = ctx.model ?? 'the model';
   if (isResponseError(err)) {
     const status = err.status_code;
     const text = err.error || `HTTP ${status}`;
     if (status === 404 && /not found/i.test(text)) {
-      return new RagError(Exit.model, `Model '${model}' is not installed`, `run 'ollama pull ${model}' or pass --pull`, { cause: err });
+      return new RagError('missing-model', `Model '${model}' is not installed`, `run 'ollama pull ${model}' or pass --pull`, { cause: err });
     }
     if (status === 501 || (status === 400 && /does not support (chat|generate|embed)/i.test(text))) {
       return wrongKind(model, ctx.kind, err);
     }
     if (status === 400 && /exceeds the context length/i.test(text)) {
-      return new RagError(Exit.usage, `A passage is longer than the context of embedding model '${model}'`, 'use a smaller --chunk-size with --rebuild', { cause: err });
+      return new RagError('too-long', `A passage is longer than the context of embedding model '${model}'`, 'use a smaller --chunk-size with --rebuild', { cause: err });
     }
-    return new RagError(Exit.ollama, `Ollama at ${ctx.host} failed: ${text}`, status >= 500 ? 'try again; check the Ollama server log if it persists' : undefined, { cause: err });
+    return new RagError('not-ollama', `Ollama at ${ctx.host} failed: ${text}`, status >= 500 ? 'try again; check the Ollama server log if it persists' : undefined, { cause: err });
   }
   const code = networkCode(err);
   if (code !== undefined && REFUSED.has(code)) {
     const cause = (err as { cause?: unknown }).cause;
     const why = code === FETCH_REFUSED && cause instanceof Error && cause.message ? ` (${cause.message})` : '';
-    return new RagError(Exit.ollama, `Cannot reach Ollama at ${ctx.host}${why}`, "is it running? Start it with 'ollama serve' or set OLLAMA_HOST.", { cause: err });
+    return new RagError('unreachable', `Cannot reach Ollama at ${ctx.host}${why}`, "is it running? Start it with 'ollama serve' or set OLLAMA_HOST.", { cause: err });
   }
   if (code !== undefined || (err instanceof Error && err.name === 'TimeoutError')) {
     const why = err instanceof Error && err.name === 'TimeoutError' ? 'timed out' : `connection failed (${code})`;
-    return new RagError(Exit.ollama, `Ollama at ${ctx.host} ${why}`, 'check that the server is healthy and try again', { cause: err });
+    return new RagError('not-ollama', `Ollama at ${ctx.host} ${why}`, 'check that the server is healthy and try again', { cause: err });
   }
   if (err instanceof Error && /did not receive done|stream/i.test(err.message)) {
-    return new RagError(Exit.ollama, `Ollama at ${ctx.host} ended the response early: ${err.message}`, 'try again; check the Ollama server log if it persists', { cause: err });
+    return new RagError('not-ollama', `Ollama at ${ctx.host} ended the response early: ${err.message}`, 'try again; check the Ollama server log if it persists', { cause: err });
   }
   if (err instanceof Error && /does not support/i.test(err.message)) return wrongKind(model, ctx.kind, err);
   if (err instanceof Error && /not found/i.test(err.message)) {
-    return new RagError(Exit.model, `Model '${model}' is not available: ${err.message}`, `check the name with 'ollama list'`, { cause: err });
+    return new RagError('unknown-model', `Model '${model}' is not available: ${err.message}`, `check the name with 'ollama list'`, { cause: err });
   }
-  return new RagError(Exit.ollama, `Ollama at ${ctx.host} failed: ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err });
+  return new RagError('not-ollama', `Ollama at ${ctx.host} failed: ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err });
 }
 
 function wrongKind(model: string, kind: ModelKind | undefined, cause: unknown): RagError {
   if (kind === 'embedding') {
-    return new RagError(Exit.model, `Model '${model}' is not an embedding model`, 'pass an embedding model such as nomic-embed-text with --embed-model', { cause });
+    return new RagError('wrong-kind', `Model '${model}' is not an embedding model`, 'pass an embedding model such as nomic-embed-text with --embed-model', { cause });
   }
-  return new RagError(Exit.model, `Model '${model}' cannot chat (it is an embedding model)`, 'pass a chat model such as llama3.2 with --model', { cause });
+  return new RagError('wrong-kind', `Model '${model}' cannot chat (it is an embedding model)`, 'pass a chat model such as llama3.2 with --model', { cause });
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -289,7 +289,7 @@ export class OllamaClient {
         };
       });
     } catch (err) {
-      if (err instanceof RagError && err.exitCode === Exit.model && /not installed/.test(err.message)) return undefined;
+      if (err instanceof RagError && err.reason === 'missing-model') return undefined;
       throw err;
     }
   }
@@ -299,7 +299,7 @@ export class OllamaClient {
     const ctx: ErrorContext = { host: this.host, model, kind: 'embedding' };
     const embeddings = await this.withRetry(ctx, async (c) => (await c.embed({ model, input: inputs, truncate: false })).embeddings);
     if (embeddings.length !== inputs.length) {
-      throw new RagError(Exit.ollama, `Ollama returned ${embeddings.length} embeddings for ${inputs.length} inputs`, 'check the Ollama version');
+      throw new RagError('not-ollama', `Ollama returned ${embeddings.length} embeddings for ${inputs.length} inputs`, 'check the Ollama version');
     }
     return embeddings;
   }
@@ -329,7 +329,7 @@ export class OllamaClient {
       // The request was accepted, so this is not "cannot reach": the answer broke off.
       if (rag.exitCode !== Exit.ollama) throw rag;
       const reason = networkCode(err) !== undefined ? 'the connection was closed' : err instanceof Error ? err.message : String(err);
-      throw new RagError(Exit.ollama, `Ollama at ${this.host} stopped in the middle of the answer: ${reason}`, 'try again; check the Ollama server log if it persists', { cause: err });
+      throw new RagError('not-ollama', `Ollama at ${this.host} stopped in the middle of the answer: ${reason}`, 'try again; check the Ollama server log if it persists', { cause: err });
     }
   }
 
@@ -350,8 +350,8 @@ export class OllamaClient {
     } catch (err) {
       if (this.signal?.aborted) throw translateError(this.signal.reason ?? err, ctx);
       const rag = translateError(err, ctx);
-      if (rag.exitCode === Exit.ollama && !/Cannot reach/.test(rag.message)) {
-        throw new RagError(Exit.model, `Could not pull model '${model}': ${err instanceof Error ? err.message : String(err)}`, "check the model name in the Ollama library", { cause: err });
+      if (rag.exitCode === Exit.ollama && rag.reason !== 'unreachable') {
+        throw new RagError('pull-failed', `Could not pull model '${model}': ${err instanceof Error ? err.message : String(err)}`, "check the model name in the Ollama library", { cause: err });
       }
       throw rag;
     }
@@ -368,7 +368,7 @@ export class OllamaClient {
       info = await this.showModel(model);
     }
     if (!info) {
-      throw new RagError(Exit.model, `Model '${model}' is not installed`, `run 'ollama pull ${model}' or pass --pull`);
+      throw new RagError('missing-model', `Model '${model}' is not installed`, `run 'ollama pull ${model}' or pass --pull`);
     }
     const caps = info.capabilities;
     if (caps.length > 0) {

@@ -1,4 +1,6 @@
 /** Data that crosses pipeline stages. Stage-private types live in their own module. */
+import type { RagError } from './errors.js';
+import type { Manifest } from './store/manifest.js';
 
 /** A passage cut from one file by the chunker. */
 export interface Chunk {
@@ -29,4 +31,29 @@ export interface SkippedFile {
   relPath: string;
   /** A short lowercase phrase, e.g. 'binary file', 'broken symlink', 'permission denied'. */
   reason: string;
+}
+
+/** Whether Ollama has a model installed, and whether it is of the kind needed (null: the server does not say). */
+export interface ModelStatus {
+  name: string;
+  installed: boolean;
+  rightKind: boolean | null;
+}
+
+/** What `rag status` found: the command gathers it, render/ prints it, main.ts maps `problems` to the exit code. */
+export interface StatusReport {
+  index: {
+    dir: string;
+    manifest?: Manifest;
+    /** Absolute index root, when there is a manifest. */
+    root?: string;
+    files: number;
+    chunks: number;
+    /** An interrupted --rebuild of the live index, and how many files it finished. */
+    pendingRebuild?: { manifest: Manifest; files: number };
+  };
+  ollama: { host: string; reachable: boolean; version: string | null };
+  models: { embed: ModelStatus; chat: ModelStatus };
+  /** Index problems first, then Ollama, then models: the order a user fixes them in. */
+  problems: RagError[];
 }

@@ -3,7 +3,7 @@
  * context, generate (streamed or not), and check the citations in the answer.
  */
 import { parseCitations } from './cite.js';
-import { Exit, RagError } from '../errors.js';
+import { RagError } from '../errors.js';
 import { buildPrompt, chooseNumCtx, NOT_FOUND_PHRASE, type PromptPassage } from './prompt.js';
 import type { ChatStats, OllamaClient, PullProgress } from '../ollama.js';
 import { retrieve, type OpenIndex } from '../retrieve/retrieve.js';
@@ -67,7 +67,7 @@ export async function askQuestion(index: OpenIndex, ollama: OllamaClient, s: Ask
   if (built.passages.length === 0 && retrieval.hits.length > 0) {
     // Answering "not found" here would blame the documents for a window that is too small.
     throw new RagError(
-      Exit.usage,
+      'too-long',
       `The context window (${contextTokens} tokens) cannot hold the instructions, the question and one passage`,
       s.numCtx === undefined ? 'ask a shorter question' : 'raise --num-ctx or ask a shorter question',
     );

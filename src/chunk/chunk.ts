@@ -37,6 +37,7 @@
  * chunk-blocks.ts and chunk-units.ts, 5 in chunk-long-line.ts; packing, overlap and merging (4, 6, 7) here.
  */
 import type { Chunk } from '../types.js';
+import { DEFAULTS } from '../defaults.js';
 import { lineAt, makeDoc, span, type Doc, type DocFormat } from './doc.js';
 import { splitLongLine } from './long-line.js';
 import { findSections } from './sections.js';
@@ -49,7 +50,7 @@ export interface ChunkOptions {
   chunkOverlapChars: number;
 }
 
-export const DEFAULT_CHUNK_OPTIONS: ChunkOptions = { chunkSizeChars: 1200, chunkOverlapChars: 150 };
+export const DEFAULT_CHUNK_OPTIONS: ChunkOptions = { chunkSizeChars: DEFAULTS.chunkSize, chunkOverlapChars: DEFAULTS.chunkOverlap };
 
 const MIN_CHUNK_SIZE_CHARS = 200;
 const MAX_CHUNK_SIZE_CHARS = 20000;

@@ -2,7 +2,7 @@
 import { askQuestion, type AskResult } from '../answer/answer.js';
 import { envValue, pick, type Context } from '../context.js';
 import { DEFAULTS } from '../defaults.js';
-import { Exit, RagError } from '../errors.js';
+import { RagError } from '../errors.js';
 import { writeJson } from '../render/json.js';
 import { startProgress } from '../render/progress.js';
 import { location, renderSources, sourcesToShow } from '../render/text.js';
@@ -23,7 +23,7 @@ export interface AskCommandOptions {
 
 export async function askCommand(opts: AskCommandOptions, ctx: Context): Promise<void> {
   const question = opts.question.trim();
-  if (!question) throw new RagError(Exit.usage, 'The question is empty', 'ask something, e.g. rag ask "how do I install it?"');
+  if (!question) throw new RagError('usage', 'The question is empty', 'ask something, e.g. rag ask "how do I install it?"');
   const { io, style, errStyle } = ctx;
   const index = await openIndex(ctx.index.dir, ctx.index.exists);
   const model = pick(opts.model, envValue(io, 'RAG_MODEL'), ctx.config.model, DEFAULTS.model);

@@ -1,7 +1,7 @@
 /** `rag search`: retrieval only, no chat model. */
 import { pick, type Context } from '../context.js';
 import { DEFAULTS } from '../defaults.js';
-import { Exit, RagError } from '../errors.js';
+import { RagError } from '../errors.js';
 import { writeJson } from '../render/json.js';
 import { location, renderHits } from '../render/text.js';
 import { openIndex, retrieve } from '../retrieve/retrieve.js';
@@ -14,7 +14,7 @@ export interface SearchOptions {
 
 export async function searchCommand(opts: SearchOptions, ctx: Context): Promise<void> {
   const query = opts.query.trim();
-  if (!query) throw new RagError(Exit.usage, 'The search query is empty', 'pass some words to look for, e.g. rag search "api keys"');
+  if (!query) throw new RagError('usage', 'The search query is empty', 'pass some words to look for, e.g. rag search "api keys"');
   const { io } = ctx;
   const index = await openIndex(ctx.index.dir, ctx.index.exists);
   const topK = pick(opts.topK, undefined, ctx.config.topK, DEFAULTS.topK);

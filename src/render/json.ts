@@ -1,12 +1,198 @@
-/** The one writer of `--json` documents: exactly one JSON value and a newline on stdout. */
+/**
+ * Every `--json` document: its shape (one type per command, snake_case names as in
+ * the README's "JSON output") and the builder that makes it. Commands, tests and the
+ * benchmark import these types rather than declaring their own.
+ */
+import type { AskResult } from '../answer/answer.js';
+import { exitCodeName, describeError, type RagError, type Reason } from '../errors.js';
+import type { IndexSummary } from '../indexing/run.js';
 import type { Io } from '../io.js';
-import { exitCodeName, type RagError } from '../errors.js';
+import type { Hit, ModelStatus, StatusReport } from '../types.js';
+import { location } from './text.js';
 
+/** The one writer of `--json` documents: exactly one JSON value and a newline on stdout. */
 export function writeJson(io: Io, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
+export interface ErrorJson {
+  error: { code: number; name: string; reason: Reason; message: string; hint?: string };
+}
+
 /** What stdout holds when a `--json` run fails: the stderr line and exit code are unchanged. */
-export function errorJson(err: RagError): { error: { code: number; name: string; message: string; hint?: string } } {
-  return { error: { code: err.exitCode, name: exitCodeName[err.exitCode], message: err.message, ...(err.hint ? { hint: err.hint } : {}) } };
+export function errorJson(err: RagError): ErrorJson {
+  return {
+    error: { code: err.exitCode, name: exitCodeName[err.exitCode], reason: err.reason, message: err.message, ...(err.hint ? { hint: err.hint } : {}) },
+  };
+}
+
+export interface IndexJson {
+  index: string;
+  root: string;
+  dry_run: boolean;
+  embed_model: string;
+  dimensions: number | null;
+  files: { seen: number; new: number; changed: number; unchanged: number; removed: number; skipped: number };
+  chunks: { embedded: number; reused: number; total: number };
+  embed_requests: number;
+  resumed_files: number;
+  elapsed_ms: number;
+  changes: IndexSummary['changes'];
+  skipped: Array<{ path: string; reason: string }>;
+}
+
+export function indexJson(s: IndexSummary): IndexJson {
+  return {
+    index: s.indexDir,
+    root: s.root,
+    dry_run: s.dryRun,
+    embed_model: s.embedModel,
+    dimensions: s.dimensions ?? null,
+    files: { seen: s.filesSeen, new: s.new, changed: s.changed, unchanged: s.unchanged, removed: s.removed, skipped: s.skipped.length },
+    chunks: { embedded: s.chunksEmbedded, reused: s.chunksReused, total: s.chunksTotal },
+    embed_requests: s.embedRequests,
+    resumed_files: s.resumedFiles,
+    elapsed_ms: s.elapsedMs,
+    changes: s.changes,
+    skipped: s.skipped.map((k) => ({ path: k.relPath, reason: k.reason })),
+  };
+}
+
+export interface SearchResultJson {
+  rank: number;
+  id: string;
+  path: string;
+  start_line: number;
+  end_line: number;
+  location: string;
+  heading: string;
+  score: number;
+  text: string;
+}
+
+export interface SearchJson {
+  query: string;
+  embed_model: string;
+  results: SearchResultJson[];
+}
+
+export function searchJson(query: string, embedModel: string, hits: Hit[]): SearchJson {
+  return {
+    query,
+    embed_model: embedModel,
+    results: hits.map((h, i) => ({
+      rank: i + 1, id: h.id, path: h.path, start_line: h.startLine, end_line: h.endLine, location: location(h),
+      heading: h.heading, score: h.score, text: h.text,
+    })),
+  };
+}
+
+export interface AskSourceJson {
+  id: number;
+  chunk_id: string;
+  path: string;
+  start_line: number;
+  end_line: number;
+  location: string;
+  heading: string;
+  score: number;
+  cited: boolean;
+  text: string;
+}
+
+export interface AskJson {
+  question: string;
+  answer: string;
+  found: boolean;
+  citations: number[];
+  invalid_citations: number[];
+  sources: AskSourceJson[];
+  models: { chat: string; embed: string };
+  num_ctx: number;
+  timings_ms: { retrieve: number; generate: number; total: number };
+  tokens: { prompt: number | null; answer: number | null; prompt_estimated: number };
+}
+
+export function askJson(r: AskResult): AskJson {
+  const cited = new Set(r.cited);
+  return {
+    question: r.question,
+    answer: r.answer,
+    found: r.found,
+    citations: r.cited,
+    invalid_citations: r.invalid,
+    sources: r.passages.map((p) => ({
+      id: p.n,
+      chunk_id: p.hit.id,
+      path: p.hit.path,
+      start_line: p.hit.startLine,
+      end_line: p.hit.endLine,
+      location: location(p.hit),
+      heading: p.hit.heading,
+      score: p.hit.score,
+      cited: cited.has(p.n),
+      text: p.hit.text,
+    })),
+    models: { chat: r.chatModel, embed: r.embedModel },
+    num_ctx: r.numCtx,
+    timings_ms: { retrieve: r.timings.retrieveMs, generate: r.timings.generateMs, total: r.timings.totalMs },
+    tokens: { prompt: r.stats.promptTokens ?? null, answer: r.stats.answerTokens ?? null, prompt_estimated: r.promptTokensEstimated },
+  };
+}
+
+export interface ModelStatusJson {
+  name: string;
+  installed: boolean;
+  right_kind: boolean | null;
+}
+
+export interface StatusJson {
+  ready: boolean;
+  index: {
+    path: string;
+    exists: boolean;
+    root: string | null;
+    files: number;
+    chunks: number;
+    embed_model: string | null;
+    embed_digest: string | null;
+    dimensions: number | null;
+    chunk_size: number | null;
+    chunk_overlap: number | null;
+    updated_at: string | null;
+    pending_rebuild: { files: number; embed_model: string; chunk_size: number; chunk_overlap: number } | null;
+  };
+  ollama: { host: string; reachable: boolean; version: string | null };
+  models: { embed: ModelStatusJson; chat: ModelStatusJson };
+  problems: Array<{ code: number; reason: Reason; message: string }>;
+}
+
+function modelStatusJson(m: ModelStatus): ModelStatusJson {
+  return { name: m.name, installed: m.installed, right_kind: m.rightKind };
+}
+
+export function statusJson(r: StatusReport): StatusJson {
+  const { manifest, pendingRebuild: rebuild } = r.index;
+  return {
+    ready: r.problems.length === 0,
+    index: {
+      path: r.index.dir,
+      exists: Boolean(manifest),
+      root: r.index.root ?? null,
+      files: r.index.files,
+      chunks: r.index.chunks,
+      embed_model: manifest?.embedModel ?? null,
+      embed_digest: manifest?.embedDigest ?? null,
+      dimensions: manifest?.dimensions ?? null,
+      chunk_size: manifest?.chunkSizeChars ?? null,
+      chunk_overlap: manifest?.chunkOverlapChars ?? null,
+      updated_at: manifest?.updatedAt ?? null,
+      pending_rebuild: rebuild
+        ? { files: rebuild.files, embed_model: rebuild.manifest.embedModel, chunk_size: rebuild.manifest.chunkSizeChars, chunk_overlap: rebuild.manifest.chunkOverlapChars }
+        : null,
+    },
+    ollama: r.ollama,
+    models: { embed: modelStatusJson(r.models.embed), chat: modelStatusJson(r.models.chat) },
+    problems: r.problems.map((p) => ({ code: p.exitCode, reason: p.reason, message: describeError(p) })),
+  };
 }

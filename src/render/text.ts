@@ -5,7 +5,7 @@
 import type { AskResult } from '../answer/answer.js';
 import type { IndexSummary } from '../indexing/run.js';
 import type { PromptPassage } from '../answer/prompt.js';
-import type { Hit } from '../types.js';
+import type { Hit, StatusReport } from '../types.js';
 import type { Style } from './style.js';
 
 export function formatDuration(ms: number): string {
@@ -73,4 +73,33 @@ export function renderHits(hits: Hit[], style: Style, options: { width: number; 
       return `${head}\n${body}`;
     })
     .join('\n\n') + '\n';
+}
+
+/** The `rag status` report for a terminal; problems go to stderr through main.ts. */
+export function statusText(r: StatusReport, style: Style): string {
+  const ok = (b: boolean) => (b ? style.green('✓') : style.red('✗'));
+  const { manifest, pendingRebuild: rebuild } = r.index;
+  const lines = [
+    `${style.bold('Index')}     ${r.index.dir}${manifest ? '' : style.dim(' (none yet)')}`,
+    ...(manifest
+      ? [
+          `  root      ${r.index.root ?? ''}`,
+          `  files     ${r.index.files}`,
+          `  passages  ${r.index.chunks}`,
+          `  model     ${manifest.embedModel} (${manifest.dimensions} dimensions)`,
+          `  chunking  ${manifest.chunkSizeChars} characters, ${manifest.chunkOverlapChars} overlap`,
+          `  updated   ${manifest.updatedAt}`,
+          ...(rebuild
+            ? [
+                `  rebuild   interrupted after ${rebuild.files} file(s) (${rebuild.manifest.embedModel}, ${rebuild.manifest.chunkSizeChars}/${rebuild.manifest.chunkOverlapChars}): ` +
+                  "run the same 'rag index --rebuild' again to resume it",
+              ]
+            : []),
+        ]
+      : []),
+    `${style.bold('Ollama')}    ${r.ollama.host} ${ok(r.ollama.reachable)}${r.ollama.version ? ` version ${r.ollama.version}` : ' unreachable'}`,
+    `  embedding ${r.models.embed.name} ${ok(r.models.embed.installed && r.models.embed.rightKind !== false)}`,
+    `  chat      ${r.models.chat.name} ${ok(r.models.chat.installed && r.models.chat.rightKind !== false)}`,
+  ];
+  return `${lines.join('\n')}\n`;
 }

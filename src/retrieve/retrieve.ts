@@ -4,7 +4,7 @@
  * reciprocal rank, then dedupe, cap per file and merge neighbours.
  */
 import { queryText } from '../embed.js';
-import { Exit, RagError } from '../errors.js';
+import { RagError } from '../errors.js';
 import { fuseRanks, selectPassages } from './fuse.js';
 import { readManifest, tableName, type Manifest } from '../store/manifest.js';
 import type { OllamaClient } from '../ollama.js';
@@ -19,7 +19,7 @@ export interface OpenIndex {
 export async function openIndex(indexDir: string, exists: boolean): Promise<OpenIndex> {
   const manifest = exists ? await readManifest(indexDir) : undefined;
   if (!manifest) {
-    throw new RagError(Exit.index, `No index found at ${indexDir}`, "run 'rag index <folder>' first, or point --db/RAG_DB at an index");
+    throw new RagError('index-missing', `No index found at ${indexDir}`, "run 'rag index <folder>' first, or point --db/RAG_DB at an index");
   }
   const { ChunkStore } = await import('../store/chunk-store.js');
   const store = await ChunkStore.open(indexDir, tableName(manifest.generation), { dimensions: manifest.dimensions, create: false });
@@ -43,7 +43,7 @@ export async function retrieve(index: OpenIndex, ollama: OllamaClient, query: st
   const [vector] = await ollama.embed(model, [queryText(model, query)]);
   if (!vector || vector.length !== index.manifest.dimensions) {
     throw new RagError(
-      Exit.index,
+      'index-mismatch',
       `Embedding model '${model}' returned ${vector?.length ?? 0} dimensions, the index has ${index.manifest.dimensions}`,
       "the model changed since indexing: run 'rag index --rebuild'",
     );

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { Exit, RagError } from '../errors.js';
+import { RagError } from '../errors.js';
 import type { Hit } from '../types.js';
 
 // LanceDB loads apache-arrow's CommonJS build. Importing the ES build as well would load a
@@ -176,7 +176,7 @@ const HIT_COLUMNS = ['id', 'path', 'start_line', 'end_line', 'heading', 'text'];
 
 function storageError(what: string, err: unknown): RagError {
   const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
-  return new RagError(Exit.index, `${what}: ${message}`, "run 'rag index --rebuild' if this persists", { cause: err });
+  return new RagError('storage', `${what}: ${message}`, "run 'rag index --rebuild' if this persists", { cause: err });
 }
 
 export class ChunkStore {
@@ -202,7 +202,7 @@ export class ChunkStore {
       const names = await db.tableNames();
       if (names.includes(tableName)) return new ChunkStore(await db.openTable(tableName), options.dimensions);
       if (!options.create) {
-        throw new RagError(Exit.index, `The index at ${indexDir} has no data table`, "run 'rag index' to build it, or 'rag index --rebuild'");
+        throw new RagError('damaged', `The index at ${indexDir} has no data table`, "run 'rag index' to build it, or 'rag index --rebuild'");
       }
       const table = await db.createEmptyTable(tableName, chunkSchema(options.dimensions), { mode: 'create', existOk: true });
       return new ChunkStore(table, options.dimensions);
@@ -243,7 +243,7 @@ export class ChunkStore {
     for (const r of rows) {
       if (r.vector.length !== this.dimensions) {
         // LanceDB would silently pad or cut a vector of the wrong length.
-        throw new RagError(Exit.index, `Embedding of ${r.path} has ${r.vector.length} dimensions, the index has ${this.dimensions}`, "run 'rag index --rebuild'");
+        throw new RagError('index-mismatch', `Embedding of ${r.path} has ${r.vector.length} dimensions, the index has ${this.dimensions}`, "run 'rag index --rebuild'");
       }
     }
     if (rows.length === 0) {

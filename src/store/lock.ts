@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Exit, RagError } from '../errors.js';
+import { RagError } from '../errors.js';
 
 export const LOCK_FILE = 'lock';
 const BREAK_FILE = 'lock.break';
@@ -84,7 +84,7 @@ function sameHolder(a: LockInfo | 'corrupt' | undefined, b: LockInfo | 'corrupt'
 }
 
 function lockError(file: string, err: unknown): RagError {
-  return new RagError(Exit.index, `Cannot create the lock file ${file}: ${(err as Error).message}`, 'check the permissions of the index folder', { cause: err });
+  return new RagError('storage', `Cannot create the lock file ${file}: ${(err as Error).message}`, 'check the permissions of the index folder', { cause: err });
 }
 
 export async function acquireLock(indexDir: string, pid: number, now: () => number): Promise<Lock> {
@@ -114,14 +114,14 @@ export async function acquireLock(indexDir: string, pid: number, now: () => numb
     // Our own pid can only be a leftover of an earlier process that had it: stale.
     if (holder !== 'corrupt' && holder.pid !== pid && isAlive(holder.pid)) {
       throw new RagError(
-        Exit.index,
+        'locked',
         `The index at ${indexDir} is locked by another 'rag index' (pid ${holder.pid}, since ${holder.startedAt})`,
         'wait for it to finish, or stop that process',
       );
     }
     await breakStaleLock(indexDir, file, holder, { pid, startedAt: new Date(now()).toISOString() });
   }
-  throw new RagError(Exit.index, `Could not lock the index at ${indexDir}`, 'another rag process keeps taking the lock; try again');
+  throw new RagError('locked', `Could not lock the index at ${indexDir}`, 'another rag process keeps taking the lock; try again');
 }
 
 /** Deletes the lock at `file` if it still holds `stale`, under `lock.break` so that two breakers cannot interleave. */

@@ -9,7 +9,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Exit, RagError } from '../errors.js';
+import { RagError } from '../errors.js';
 
 export const SCHEMA_VERSION = 1;
 export const MANIFEST_FILE = 'manifest.json';
@@ -72,12 +72,12 @@ async function readJson(file: string): Promise<unknown | undefined> {
     text = await fs.readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new RagError(Exit.index, `Cannot read ${file}: ${(err as Error).message}`, 'check the permissions of the index folder', { cause: err });
+    throw new RagError('storage', `Cannot read ${file}: ${(err as Error).message}`, 'check the permissions of the index folder', { cause: err });
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new RagError(Exit.index, `The index file ${file} is corrupt`, "run 'rag index --rebuild'", { cause: err });
+    throw new RagError('damaged', `The index file ${file} is corrupt`, "run 'rag index --rebuild'", { cause: err });
   }
 }
 
@@ -96,10 +96,10 @@ export async function readManifest(indexDir: string): Promise<Manifest | undefin
   const value = await readJson(file);
   if (value === undefined) return undefined;
   if (!isManifest(value)) {
-    throw new RagError(Exit.index, `The index manifest ${file} is corrupt`, "run 'rag index --rebuild'");
+    throw new RagError('damaged', `The index manifest ${file} is corrupt`, "run 'rag index --rebuild'");
   }
   if (value.schemaVersion > SCHEMA_VERSION) {
-    throw new RagError(Exit.index, `The index at ${indexDir} was written by a newer rag (schema ${value.schemaVersion})`, 'upgrade rag, or rebuild with --rebuild');
+    throw new RagError('index-mismatch', `The index at ${indexDir} was written by a newer rag (schema ${value.schemaVersion})`, 'upgrade rag, or rebuild with --rebuild');
   }
   return value;
 }
@@ -148,7 +148,7 @@ export async function readRecords(indexDir: string, generation: number): Promise
   // Read as "no records", a damaged file would make the next run re-embed everything and
   // never remove the rows of deleted files: refuse it instead.
   if (!Array.isArray(value) || !value.every(isFileRecord)) {
-    throw new RagError(Exit.index, `The index file ${file} is corrupt`, "run 'rag index --rebuild'");
+    throw new RagError('damaged', `The index file ${file} is corrupt`, "run 'rag index --rebuild'");
   }
   for (const r of value) records.set(r.path, r);
   return records;
