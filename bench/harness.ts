@@ -5,13 +5,9 @@ import { BIN } from '../tests/helpers/paths.js';
 import type { Config } from './config.js';
 import { ProcessRunner, median, type ProcessResult } from './measure.js';
 import { ms } from './report.js';
+import type { IndexJson } from '../src/render/json.js';
 
-export interface IndexJson {
-  files: { seen: number; new: number; changed: number; unchanged: number; removed: number; skipped: number };
-  chunks: { embedded: number; reused: number; total: number };
-  embed_requests: number;
-  elapsed_ms: number;
-}
+export type { IndexJson };
 
 export interface StubCounts {
   requests: number;

@@ -3,12 +3,16 @@
  * module (and everything heavy it needs) is imported only when that command runs,
  * so `rag --help` and `rag --version` start as fast as node itself.
  */
-import { Argument, Command, InvalidArgumentError, Option } from 'commander';
-import type { Context, GlobalOptions } from './context.js';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { AskCommandOptions } from './commands/ask.js';
+import type { IndexCommandOptions } from './commands/index.js';
+import type { SearchOptions } from './commands/search.js';
+import type { StatusOptions } from './commands/status.js';
+import type { Context, GlobalOptions, SettingFlags } from './context.js';
 import { DEFAULTS } from './defaults.js';
+import type { RagError } from './errors.js';
 import type { Io } from './io.js';
 import { VERSION, helpWidth } from './quick-answers.cjs';
-
 
 function positiveInt(name: string, max = 1_000_000) {
   return (value: string): number => {
@@ -42,17 +46,150 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-/** What a command needs from the program: its context, built once from the global flags. */
-export type ContextFactory = () => Promise<Context>;
+/** The flags commander hands each command's action, as declared below. */
+export interface IndexFlags {
+  embedModel?: string;
+  chunkSize?: number;
+  chunkOverlap?: number;
+  include?: string[];
+  exclude?: string[];
+  /** `--no-gitignore` sets it to false. */
+  gitignore: boolean;
+  maxFileSize?: number;
+  rebuild?: boolean;
+  dryRun?: boolean;
+  pull?: boolean;
+  batchSize?: number;
+  concurrency?: number;
+  json?: boolean;
+}
+
+export interface AskFlags {
+  model?: string;
+  topK?: number;
+  /** `--no-stream` sets it to false. */
+  stream: boolean;
+  temperature?: number;
+  seed?: number;
+  numCtx?: number;
+  sources: AskCommandOptions['sources'];
+  pull?: boolean;
+  json?: boolean;
+}
+
+export interface SearchFlags {
+  topK?: number;
+  json?: boolean;
+}
+
+export interface StatusFlags {
+  json?: boolean;
+}
+
+/** A parsed command line: which command, its options, and the settings its flags give. */
+export type Invocation =
+  | { command: 'index'; options: IndexCommandOptions; settings: SettingFlags }
+  | { command: 'ask'; options: AskCommandOptions; settings: SettingFlags }
+  | { command: 'search'; options: SearchOptions; settings: SettingFlags }
+  | { command: 'status'; options: StatusOptions; settings: SettingFlags };
+
+export function indexInvocation(paths: string[], f: IndexFlags): Invocation {
+  return {
+    command: 'index',
+    options: {
+      paths,
+      include: f.include ?? [],
+      exclude: f.exclude ?? [],
+      gitignore: f.gitignore,
+      rebuild: Boolean(f.rebuild),
+      dryRun: Boolean(f.dryRun),
+      pull: Boolean(f.pull),
+      json: Boolean(f.json),
+    },
+    settings: {
+      embedModel: f.embedModel,
+      chunkSize: f.chunkSize,
+      chunkOverlap: f.chunkOverlap,
+      maxFileSizeMb: f.maxFileSize,
+      batchSize: f.batchSize,
+      concurrency: f.concurrency,
+    },
+  };
+}
+
+export function askInvocation(words: string[], f: AskFlags): Invocation {
+  return {
+    command: 'ask',
+    options: {
+      question: words.join(' '),
+      stream: f.stream,
+      temperature: f.temperature ?? 0,
+      ...(f.seed !== undefined ? { seed: f.seed } : {}),
+      ...(f.numCtx !== undefined ? { numCtx: f.numCtx } : {}),
+      sources: f.sources,
+      pull: Boolean(f.pull),
+      json: Boolean(f.json),
+    },
+    settings: { model: f.model, topK: f.topK },
+  };
+}
+
+export function searchInvocation(words: string[], f: SearchFlags): Invocation {
+  return { command: 'search', options: { query: words.join(' '), json: Boolean(f.json) }, settings: { topK: f.topK } };
+}
+
+export function statusInvocation(f: StatusFlags): Invocation {
+  return { command: 'status', options: { json: Boolean(f.json) }, settings: {} };
+}
+
+/** Runs a parsed command line; tests pass their own to see what the flags became. */
+export type Dispatch = (invocation: Invocation) => Promise<void>;
 
 export interface ProgramHooks {
   io: Io;
   signal: AbortSignal;
   pid: number;
-  /** Told by each command's action whether it prints JSON, so that main.ts can print a JSON error. */
+  /** Told before each command runs whether it prints JSON, so that main.ts can print a JSON error. */
   setJson: (isJson: boolean) => void;
   /** Receives commander's usage error text instead of printing it: main.ts prints the one line. */
   onUsageError: (message: string) => void;
+  /** Problems a command found and reported in its output (status): main.ts prints them and sets the exit code. */
+  onProblems?: (problems: RagError[]) => void;
+  /** Instead of running the command: what tests use to check the flags -> options mapping. */
+  dispatch?: Dispatch;
+}
+
+/** Each command module (and everything heavy it needs) is loaded only when it runs. */
+async function runInvocation(inv: Invocation, globals: GlobalOptions, hooks: ProgramHooks): Promise<void> {
+  hooks.setJson(inv.options.json);
+  // Loaded when a command runs: help and version never pay for chalk, fs probes or config.
+  const { createContext } = await import('./context.js');
+  const context = (): Context => createContext(globals, inv.settings, hooks.io, hooks.signal, hooks.pid);
+  switch (inv.command) {
+    case 'index':
+      return (await import('./commands/index.js')).indexCommand(inv.options, context());
+    case 'ask':
+      return (await import('./commands/ask.js')).askCommand(inv.options, context());
+    case 'search':
+      return (await import('./commands/search.js')).searchCommand(inv.options, context());
+    case 'status':
+      return hooks.onProblems?.(await (await import('./commands/status.js')).statusCommand(inv.options, context()));
+  }
+}
+
+/** The command names the program knows, for main.ts's unknown-command check. */
+export function commandNames(program: Command): string[] {
+  return program.commands.map((c) => c.name());
+}
+
+/** Global options that take a value: the word after them is not the command. */
+export function globalValueOptions(program: Command): string[] {
+  return program.options.filter((o) => o.required || o.optional).flatMap((o) => [o.long, o.short].filter((f): f is string => f !== undefined));
+}
+
+/** The exit code commander asked for (help, version, usage errors), or undefined for any other error. */
+export function commanderExitCode(err: unknown): number | undefined {
+  return err instanceof CommanderError ? err.exitCode : undefined;
 }
 
 const EXIT_CODES_HELP = `
@@ -68,11 +205,7 @@ Exit codes:
 export function buildProgram(hooks: ProgramHooks): Command {
   const { io } = hooks;
   const program = new Command();
-  // Loaded when a command runs: help and version never pay for chalk, fs probes or config.
-  const context: ContextFactory = async () => {
-    const { createContext } = await import('./context.js');
-    return createContext(program.opts<GlobalOptions>(), io, hooks.signal, hooks.pid);
-  };
+  const dispatch: Dispatch = hooks.dispatch ?? ((inv) => runInvocation(inv, program.opts<GlobalOptions>(), hooks));
 
   program
     .name('rag')
@@ -137,26 +270,7 @@ Examples:
   $ rag index docs README.md --exclude 'docs/archive/**'
   $ rag index --dry-run                    what would change?
   $ rag index --rebuild --embed-model mxbai-embed-large`)
-    .action(async (paths: string[], opts: Record<string, unknown>) => {
-      hooks.setJson(Boolean(opts.json));
-      const { indexCommand } = await import('./commands/index.js');
-      await indexCommand({
-        paths,
-        embedModel: opts.embedModel as string | undefined,
-        chunkSize: opts.chunkSize as number | undefined,
-        chunkOverlap: opts.chunkOverlap as number | undefined,
-        include: (opts.include as string[] | undefined) ?? [],
-        exclude: (opts.exclude as string[] | undefined) ?? [],
-        gitignore: opts.gitignore !== false,
-        maxFileSizeMb: opts.maxFileSize as number | undefined,
-        rebuild: Boolean(opts.rebuild),
-        dryRun: Boolean(opts.dryRun),
-        pull: Boolean(opts.pull),
-        batchSize: opts.batchSize as number | undefined,
-        concurrency: opts.concurrency as number | undefined,
-        json: Boolean(opts.json),
-      }, await context());
-    });
+    .action((paths: string[], flags: IndexFlags) => dispatch(indexInvocation(paths, flags)));
 
   program
     .command('ask')
@@ -179,22 +293,7 @@ Examples:
   $ rag ask how do I change the embedding model
   $ rag ask -k 10 --sources all "what does exit code 5 mean?"
   $ rag ask --json --seed 1 "what is the default chunk size?" | jq -r .answer`)
-    .action(async (words: string[], opts: Record<string, unknown>) => {
-      hooks.setJson(Boolean(opts.json));
-      const { askCommand } = await import('./commands/ask.js');
-      await askCommand({
-        question: words.join(' '),
-        model: opts.model as string | undefined,
-        topK: opts.topK as number | undefined,
-        stream: opts.stream !== false,
-        temperature: (opts.temperature as number | undefined) ?? 0,
-        seed: opts.seed as number | undefined,
-        numCtx: opts.numCtx as number | undefined,
-        sources: opts.sources as 'cited' | 'all' | 'none',
-        pull: Boolean(opts.pull),
-        json: Boolean(opts.json),
-      }, await context());
-    });
+    .action((words: string[], flags: AskFlags) => dispatch(askInvocation(words, flags)));
 
   program
     .command('search')
@@ -207,11 +306,7 @@ Examples:
 Examples:
   $ rag search chunk overlap
   $ rag search --json -k 3 "OLLAMA_HOST" | jq -r '.results[].path'`)
-    .action(async (words: string[], opts: Record<string, unknown>) => {
-      hooks.setJson(Boolean(opts.json));
-      const { searchCommand } = await import('./commands/search.js');
-      await searchCommand({ query: words.join(' '), topK: opts.topK as number | undefined, json: Boolean(opts.json) }, await context());
-    });
+    .action((words: string[], flags: SearchFlags) => dispatch(searchInvocation(words, flags)));
 
   program
     .command('status')
@@ -223,11 +318,7 @@ Examples:
   $ rag status                             is everything ready?
   $ rag status && rag ask "what changed in the last release?"
   $ rag status --json | jq .ready`)
-    .action(async (opts: Record<string, unknown>) => {
-      hooks.setJson(Boolean(opts.json));
-      const { statusCommand } = await import('./commands/status.js');
-      await statusCommand({ json: Boolean(opts.json) }, await context());
-    });
+    .action((flags: StatusFlags) => dispatch(statusInvocation(flags)));
 
   return program;
 }

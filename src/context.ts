@@ -11,6 +11,7 @@ import { RagError } from './errors.js';
 import type { Io } from './io.js';
 import { OllamaClient, resolveHost } from './ollama.js';
 import { createStyle, type Style } from './render/style.js';
+import { DEFAULTS } from './defaults.js';
 
 export const INDEX_FOLDER = '.rag';
 export const CONFIG_FILE = 'config.json';
@@ -133,11 +134,68 @@ export interface GlobalOptions {
   color?: boolean;
 }
 
+/** Every setting a flag can give; a command passes the ones it has. */
+export interface SettingFlags {
+  host?: string;
+  model?: string;
+  embedModel?: string;
+  topK?: number;
+  chunkSize?: number;
+  chunkOverlap?: number;
+  maxFileSizeMb?: number;
+  batchSize?: number;
+  concurrency?: number;
+}
+
+/** Settings as commands use them: flags > environment > config file > defaults, decided once. */
+export interface Settings {
+  host: string;
+  chatModel: string;
+  topK: number;
+  maxFileSizeMb: number;
+  batchSize: number;
+  concurrency: number;
+  /**
+   * The embedding model asked for, or undefined: an existing index keeps its own model
+   * unless --embed-model names one (RAG_EMBED_MODEL and the config choose only a new
+   * index's). The index run applies the manifest layer.
+   */
+  embedModel: string | undefined;
+  /** The model of a new index when none is asked for; also what status checks without an index. */
+  defaultEmbedModel: string;
+  /** Given as flags, or undefined: the index's own chunk settings apply, else `defaultChunk`. */
+  chunkSize: number | undefined;
+  chunkOverlap: number | undefined;
+  defaultChunk: { chunkSizeChars: number; chunkOverlapChars: number };
+}
+
+export function resolveSettings(flags: SettingFlags, env: Io['env'], config: FileConfig, indexExists: boolean): Settings {
+  const fromEnv = (name: string) => env[name]?.trim() || undefined;
+  const envEmbed = fromEnv('RAG_EMBED_MODEL');
+  return {
+    // An empty OLLAMA_HOST means unset, as for every other variable: the config file still applies.
+    host: resolveHost(flags.host, fromEnv('OLLAMA_HOST') ?? config.host),
+    chatModel: flags.model ?? fromEnv('RAG_MODEL') ?? config.model ?? DEFAULTS.model,
+    topK: flags.topK ?? config.topK ?? DEFAULTS.topK,
+    maxFileSizeMb: flags.maxFileSizeMb ?? config.maxFileSizeMb ?? DEFAULTS.maxFileSizeMb,
+    batchSize: flags.batchSize ?? DEFAULTS.embedBatchSize,
+    concurrency: flags.concurrency ?? DEFAULTS.embedConcurrency,
+    embedModel: flags.embedModel ?? (indexExists ? undefined : (envEmbed ?? config.embedModel)),
+    defaultEmbedModel: envEmbed ?? config.embedModel ?? DEFAULTS.embedModel,
+    chunkSize: flags.chunkSize,
+    chunkOverlap: flags.chunkOverlap,
+    defaultChunk: {
+      chunkSizeChars: config.chunkSize ?? DEFAULTS.chunkSize,
+      chunkOverlapChars: config.chunkOverlap ?? DEFAULTS.chunkOverlap,
+    },
+  };
+}
+
 export interface Context {
   io: Io;
   signal: AbortSignal;
   index: IndexLocation;
-  config: FileConfig;
+  settings: Settings;
   host: string;
   verbose: boolean;
   quiet: boolean;
@@ -156,17 +214,17 @@ export function colorAllowed(isTTY: boolean, env: Io['env'], flag: boolean | und
   return isTTY;
 }
 
-export function createContext(globals: GlobalOptions, io: Io, signal: AbortSignal, pid: number): Context {
+export function createContext(globals: GlobalOptions, flags: SettingFlags, io: Io, signal: AbortSignal, pid: number): Context {
   const index = locateIndex(io.cwd, globals.db, io.env.RAG_DB);
   const config = index.exists ? readConfig(index.dir) : {};
-  // An empty OLLAMA_HOST means unset, as for every other variable: the config file still applies.
-  const host = resolveHost(globals.host, envValue(io, 'OLLAMA_HOST') ?? config.host);
+  const settings = resolveSettings({ ...flags, host: globals.host }, io.env, config, index.exists);
+  const { host } = settings;
   let client: OllamaClient | undefined;
   return {
     io,
     signal,
     index,
-    config,
+    settings,
     host,
     verbose: Boolean(globals.verbose) || Boolean(io.env.DEBUG),
     quiet: Boolean(globals.quiet),
@@ -175,15 +233,4 @@ export function createContext(globals: GlobalOptions, io: Io, signal: AbortSigna
     ollama: () => (client ??= new OllamaClient({ host, signal })),
     pid,
   };
-}
-
-/** flags > environment > config file > defaults, for one setting. */
-export function pick<T>(flag: T | undefined, env: T | undefined, file: T | undefined, fallback: T): T {
-  return flag ?? env ?? file ?? fallback;
-}
-
-/** An environment variable as a setting: unset and empty both mean "not given". */
-export function envValue(io: Io, name: string): string | undefined {
-  const v = io.env[name]?.trim();
-  return v ? v : undefined;
 }

@@ -3,25 +3,56 @@
  * that turns an error into a stderr line and an exit status. `run` is what
  * in-process tests call; `main` is what bin/rag.cjs calls.
  */
-import { CommanderError } from 'commander';
-import { buildProgram } from './cli.js';
+import os from 'node:os';
+import v8 from 'node:v8';
+import { buildProgram, commandNames, commanderExitCode, globalValueOptions } from './cli.js';
 import { Exit, RagError, describeError, isAbortError, type ExitCode } from './errors.js';
 import type { Io } from './io.js';
 import { HELP_FLAGS } from './quick-answers.cjs';
 import { errorJson, writeJson } from './render/json.js';
 
-const COMMANDS = ['index', 'ask', 'search', 'status'];
-/** Global options that take a value: the word after them is not the command. */
-const GLOBAL_VALUE_OPTIONS = ['--db', '--host'];
-
 /** The first word of argv that is neither an option nor an option's value. */
-function commandWord(flags: readonly string[]): string | undefined {
+function commandWord(flags: readonly string[], valueOptions: readonly string[]): string | undefined {
   for (let i = 0; i < flags.length; i++) {
     const word = flags[i]!;
-    if (GLOBAL_VALUE_OPTIONS.includes(word)) i++;
+    if (valueOptions.includes(word)) i++;
     else if (!word.startsWith('-')) return word;
   }
   return undefined;
+}
+
+/** The commands that open the LanceDB table. */
+const STORE_COMMANDS = ['index', 'ask', 'search'];
+
+/**
+ * Process-wide tuning for the command about to run, here at the process edge rather
+ * than in the modules that benefit from it.
+ *
+ * LanceDB reads some settings from the environment when its pools first start, so they
+ * are set before the command's first call. With 2 CPUs or fewer its CPU pool has one
+ * thread and building a full-text index of 20,000+ rows deadlocks (lancedb/lancedb#3568):
+ * two threads avoid it. Smaller FTS partitions bound the index build's memory: building it
+ * over the benchmark's 40,000 passages peaks 130 MB above the open table with the
+ * default, 85 MB with 4. Smaller shuffle batches do the same for the vector index build:
+ * over 81,000 vectors it peaked about 30 MB lower with 4 MB batches, in the same time. A
+ * value the user set is kept.
+ *
+ * An index run's garbage is short-lived (files, responses, Arrow buffers), yet V8 grows
+ * the young generation to 16 MB semi-spaces, which left some 40 MB more committed heap at
+ * the run's peak (npm run bench) for no measurable speed; V8 reads the flag whenever it
+ * considers growing, so setting it now takes effect. Only for `index`: a search or an
+ * ask, which mostly converts LanceDB results, ran 10-40 ms slower with it. --expose-gc
+ * lets the store collect garbage before a native index build or compaction.
+ */
+export function tuneProcess(command: string | undefined, env: NodeJS.ProcessEnv, cpus: number): void {
+  if (command === undefined || !STORE_COMMANDS.includes(command)) return;
+  if (env.LANCE_CPU_THREADS === undefined && cpus <= 3) env.LANCE_CPU_THREADS = '2';
+  if (env.LANCE_FTS_PARTITION_SIZE === undefined) env.LANCE_FTS_PARTITION_SIZE = '4';
+  if (env.LANCE_SHUFFLE_BATCH_BYTES === undefined) env.LANCE_SHUFFLE_BATCH_BYTES = String(4 * 1024 * 1024);
+  if (command === 'index') {
+    v8.setFlagsFromString('--semi-space-growth-factor=1');
+    v8.setFlagsFromString('--expose-gc');
+  }
 }
 
 export interface RunOptions {
@@ -33,43 +64,51 @@ export async function run(argv: string[], io: Io, options: RunOptions = {}): Pro
   const signal = options.signal ?? new AbortController().signal;
   // Options after `--` are words of the question or query, not flags.
   let flags = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
-  // `rag indx --help` and `rag help indx`: commander would print rag's help (exit 0, or exit
-  // 2 with the help on stderr), hiding the typo. Asked without the help, it reports the
-  // unknown command in one line, with its likely fix.
-  const word = commandWord(flags);
-  const helpIndex = word === 'help' ? flags.indexOf('help') : -1;
-  const helpTopic = helpIndex >= 0 ? flags[helpIndex + 1] : undefined;
-  const isUnknown = (w: string | undefined) => w !== undefined && !w.startsWith('-') && w !== 'help' && !COMMANDS.includes(w);
-  if ((isUnknown(word) && flags.some((f) => HELP_FLAGS.includes(f))) || isUnknown(helpTopic)) {
-    const rest = argv.slice(flags.length);
-    flags = flags.filter((f, i) => !HELP_FLAGS.includes(f) && i !== helpIndex);
-    argv = [...flags, ...rest];
-  }
   // Set by the command's action; a usage error stops before any action runs, so argv decides then.
   let isJson = flags.includes('--json');
   let verbose = flags.includes('--verbose') || flags.includes('-v') || Boolean(io.env.DEBUG);
   let usageMessage: string | undefined;
+  let problems: RagError[] = [];
   const program = buildProgram({
     io,
     signal,
     pid: options.pid ?? process.pid,
     setJson: (j) => (isJson = j),
     onUsageError: (message) => (usageMessage = message),
+    onProblems: (found) => (problems = found),
   });
+  const commands = commandNames(program);
+  const word = commandWord(flags, globalValueOptions(program));
+  tuneProcess(word, process.env, os.availableParallelism());
+  // `rag indx --help` and `rag help indx`: commander would print rag's help (exit 0, or exit
+  // 2 with the help on stderr), hiding the typo. Asked without the help, it reports the
+  // unknown command in one line, with its likely fix.
+  const helpIndex = word === 'help' ? flags.indexOf('help') : -1;
+  const helpTopic = helpIndex >= 0 ? flags[helpIndex + 1] : undefined;
+  const isUnknown = (w: string | undefined) => w !== undefined && !w.startsWith('-') && w !== 'help' && !commands.includes(w);
+  if ((isUnknown(word) && flags.some((f) => HELP_FLAGS.includes(f))) || isUnknown(helpTopic)) {
+    const rest = argv.slice(flags.length);
+    flags = flags.filter((f, i) => !HELP_FLAGS.includes(f) && i !== helpIndex);
+    argv = [...flags, ...rest];
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return Exit.ok;
+    // Problems a command reported in its output (status): one stderr line each, with or
+    // without --json, and the first one's exit code.
+    for (const p of problems) io.stderr.write(`rag: ${describeError(p)}\n`);
+    return problems[0]?.exitCode ?? Exit.ok;
   } catch (err) {
-    if (err instanceof CommanderError) {
+    const commanderCode = commanderExitCode(err);
+    if (commanderCode !== undefined) {
       // --help and --version end here too, with exit code 0.
-      if (err.exitCode === 0) return Exit.ok;
+      if (commanderCode === 0) return Exit.ok;
       if (usageMessage !== undefined) {
         // One line, like every other error: what is wrong, then where the usage is.
-        const command = flags.find((a) => COMMANDS.includes(a));
+        const command = flags.find((a) => commands.includes(a));
         const usage = new RagError('usage', usageMessage, `run 'rag ${command ? `${command} ` : ''}--help' for usage`);
         io.stderr.write(`rag: ${describeError(usage)}\n`);
         // --verbose means details for every error, usage errors included.
-        if (verbose) io.stderr.write(`${err.stack ?? String(err)}\n`);
+        if (verbose) io.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
         if (isJson) writeJson(io, errorJson(usage));
       }
       return Exit.usage;
@@ -77,8 +116,6 @@ export async function run(argv: string[], io: Io, options: RunOptions = {}): Pro
     // argv misses combined short flags (-qv); the parsed options have them once parsing got that far.
     if (program.opts<{ verbose?: boolean }>().verbose) verbose = true;
     const rag = toRagError(err, signal);
-    // A RagError without a message was already reported by its command (status).
-    if (!rag.message) return rag.exitCode;
     io.stderr.write(`rag: ${describeError(rag)}\n`);
     if (verbose) {
       const detail = rag.cause instanceof Error ? rag.cause : rag === err ? undefined : (err as Error);

@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { colorAllowed, locateIndex, parseConfig } from '../src/context.js';
+import { DEFAULT_CHUNK_OPTIONS } from '../src/chunk/chunk.js';
+import { colorAllowed, locateIndex, parseConfig, resolveSettings, type FileConfig, type SettingFlags, type Settings } from '../src/context.js';
+import { DEFAULTS } from '../src/defaults.js';
 import { Exit, RagError } from '../src/errors.js';
 import { resolveHost } from '../src/ollama.js';
 import { DEFAULT_STUB_MODELS, startStub, type Stub } from './ollama-stub/server.js';
@@ -256,5 +258,60 @@ describe('the index is found by walking up from a subfolder', () => {
     assert.equal(search.code, 0, search.stderr);
     // Paths stay relative to the index root, not to the cwd.
     assert.equal((JSON.parse(search.stdout) as { results: Array<{ path: string }> }).results[0]?.path, 'corpus/guide/configuration.md');
+  });
+});
+
+describe('resolveSettings: flags > environment > config file > defaults, once for every setting', () => {
+  const none: FileConfig = {};
+  const config: FileConfig = { model: 'cfg-chat', embedModel: 'cfg-embed', host: 'cfg.example:1', topK: 9, chunkSize: 900, chunkOverlap: 90, maxFileSizeMb: 7 };
+  const env = { RAG_MODEL: 'env-chat', RAG_EMBED_MODEL: 'env-embed', OLLAMA_HOST: 'env.example:2' };
+  const flags: SettingFlags = { model: 'flag-chat', embedModel: 'flag-embed', host: 'flag.example:3', topK: 3, chunkSize: 500, chunkOverlap: 50, maxFileSizeMb: 2, batchSize: 8, concurrency: 4 };
+  const cases: Array<{ name: string; flags: SettingFlags; env: Record<string, string>; config: FileConfig; exists: boolean; expected: Partial<Settings> }> = [
+    {
+      name: 'defaults alone',
+      flags: {}, env: {}, config: none, exists: false,
+      expected: {
+        host: 'http://127.0.0.1:11434', chatModel: DEFAULTS.model, topK: DEFAULTS.topK, maxFileSizeMb: DEFAULTS.maxFileSizeMb,
+        batchSize: DEFAULTS.embedBatchSize, concurrency: DEFAULTS.embedConcurrency, embedModel: undefined, defaultEmbedModel: DEFAULTS.embedModel,
+        chunkSize: undefined, chunkOverlap: undefined, defaultChunk: { chunkSizeChars: DEFAULTS.chunkSize, chunkOverlapChars: DEFAULTS.chunkOverlap },
+      },
+    },
+    {
+      name: 'the config file over defaults',
+      flags: {}, env: {}, config, exists: false,
+      expected: { host: 'http://cfg.example:1', chatModel: 'cfg-chat', topK: 9, maxFileSizeMb: 7, embedModel: 'cfg-embed', defaultEmbedModel: 'cfg-embed', defaultChunk: { chunkSizeChars: 900, chunkOverlapChars: 90 } },
+    },
+    {
+      name: 'the environment over the config file',
+      flags: {}, env, config, exists: false,
+      expected: { host: 'http://env.example:2', chatModel: 'env-chat', topK: 9, embedModel: 'env-embed', defaultEmbedModel: 'env-embed' },
+    },
+    {
+      name: 'flags over everything',
+      flags, env, config, exists: true,
+      expected: { host: 'http://flag.example:3', chatModel: 'flag-chat', topK: 3, maxFileSizeMb: 2, batchSize: 8, concurrency: 4, embedModel: 'flag-embed', chunkSize: 500, chunkOverlap: 50 },
+    },
+    {
+      name: 'an existing index keeps its embedding model unless a flag names one',
+      flags: {}, env, config, exists: true,
+      expected: { embedModel: undefined, defaultEmbedModel: 'env-embed', chunkSize: undefined, chunkOverlap: undefined },
+    },
+    {
+      name: 'empty environment variables count as unset',
+      flags: {}, env: { RAG_MODEL: ' ', RAG_EMBED_MODEL: '', OLLAMA_HOST: '' }, config, exists: false,
+      expected: { host: 'http://cfg.example:1', chatModel: 'cfg-chat', embedModel: 'cfg-embed' },
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const settings = resolveSettings(c.flags, c.env, c.config, c.exists);
+      for (const [key, value] of Object.entries(c.expected)) {
+        assert.deepEqual(settings[key as keyof Settings], value, key);
+      }
+    });
+  }
+
+  it('chunk defaults exist once: the chunker uses those of defaults.ts', () => {
+    assert.deepEqual(DEFAULT_CHUNK_OPTIONS, { chunkSizeChars: DEFAULTS.chunkSize, chunkOverlapChars: DEFAULTS.chunkOverlap });
   });
 });

@@ -68,6 +68,17 @@ describe('OllamaClient against the stub', () => {
     await rejectsWith(drain(client.chatStream({ ...CHAT, model: 'mistral' })), Exit.model, /Model 'mistral' is not installed/);
   });
 
+  it('each error carries the reason decided where it was made', async (t) => {
+    const down = new OllamaClient({ host: `http://127.0.0.1:${await closedPort()}`, backoffMs: 1 });
+    assert.equal((await rejectsWith(down.version(), Exit.ollama, /Cannot reach/)).reason, 'unreachable');
+    assert.equal((await rejectsWith(down.pull('llama3.2', () => {}), Exit.ollama, /Cannot reach/)).reason, 'unreachable');
+    const { client } = await withStub(t, { installed: ['llama3.2'] });
+    assert.equal((await rejectsWith(client.embed('nomic-embed-text', ['x']), Exit.model, /not installed/)).reason, 'missing-model');
+    assert.equal((await rejectsWith(client.embed('llama3.2', ['x']), Exit.model, /not an embedding model/)).reason, 'wrong-kind');
+    // A missing model is an answer from showModel, not an error.
+    assert.equal(await client.showModel('nomic-embed-text'), undefined);
+  });
+
   it('a model of the wrong kind: exit 4, naming the right flag', async (t) => {
     const { client } = await withStub(t);
     // 501 from /api/embed for a chat model.

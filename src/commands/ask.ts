@@ -1,17 +1,14 @@
 /** `rag ask`: retrieve, generate with citations, render the answer and its sources. */
 import { askQuestion, type AskResult } from '../answer/answer.js';
-import { envValue, pick, type Context } from '../context.js';
-import { DEFAULTS } from '../defaults.js';
+import type { Context } from '../context.js';
 import { RagError } from '../errors.js';
-import { writeJson } from '../render/json.js';
+import { askJson, writeJson } from '../render/json.js';
 import { startProgress } from '../render/progress.js';
-import { location, renderSources, sourcesToShow } from '../render/text.js';
+import { renderSources, sourcesToShow } from '../render/text.js';
 import { openIndex } from '../retrieve/retrieve.js';
 
 export interface AskCommandOptions {
   question: string;
-  model?: string;
-  topK?: number;
   stream: boolean;
   temperature: number;
   seed?: number;
@@ -26,7 +23,7 @@ export async function askCommand(opts: AskCommandOptions, ctx: Context): Promise
   if (!question) throw new RagError('usage', 'The question is empty', 'ask something, e.g. rag ask "how do I install it?"');
   const { io, style, errStyle } = ctx;
   const index = await openIndex(ctx.index.dir, ctx.index.exists);
-  const model = pick(opts.model, envValue(io, 'RAG_MODEL'), ctx.config.model, DEFAULTS.model);
+  const model = ctx.settings.chatModel;
   // The answer streams to stdout; JSON needs the whole answer first.
   const isStreaming = opts.stream && !opts.json;
   const progress = await startProgress(io, { enabled: !ctx.quiet && !opts.json, text: 'Searching…' });
@@ -39,7 +36,7 @@ export async function askCommand(opts: AskCommandOptions, ctx: Context): Promise
       ctx.ollama(),
       {
         question, model, stream: isStreaming, temperature: opts.temperature, pull: opts.pull,
-        topK: pick(opts.topK, undefined, ctx.config.topK, DEFAULTS.topK),
+        topK: ctx.settings.topK,
         ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
         ...(opts.numCtx !== undefined ? { numCtx: opts.numCtx } : {}),
       },
@@ -92,32 +89,4 @@ export async function askCommand(opts: AskCommandOptions, ctx: Context): Promise
     const t = result.timings;
     io.stderr.write(`retrieval ${t.retrieveMs}ms · generation ${t.generateMs}ms · num_ctx ${result.numCtx} · prompt ~${result.promptTokensEstimated} tokens\n`);
   }
-}
-
-/** The `rag ask --json` document (README: "JSON output"). */
-export function askJson(r: AskResult) {
-  const cited = new Set(r.cited);
-  return {
-    question: r.question,
-    answer: r.answer,
-    found: r.found,
-    citations: r.cited,
-    invalid_citations: r.invalid,
-    sources: r.passages.map((p) => ({
-      id: p.n,
-      chunk_id: p.hit.id,
-      path: p.hit.path,
-      start_line: p.hit.startLine,
-      end_line: p.hit.endLine,
-      location: location(p.hit),
-      heading: p.hit.heading,
-      score: p.hit.score,
-      cited: cited.has(p.n),
-      text: p.hit.text,
-    })),
-    models: { chat: r.chatModel, embed: r.embedModel },
-    num_ctx: r.numCtx,
-    timings_ms: { retrieve: r.timings.retrieveMs, generate: r.timings.generateMs, total: r.timings.totalMs },
-    tokens: { prompt: r.stats.promptTokens ?? null, answer: r.stats.answerTokens ?? null, prompt_estimated: r.promptTokensEstimated },
-  };
 }

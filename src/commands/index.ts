@@ -1,62 +1,43 @@
-/** `rag index`: options in, the index run in indexer.ts, a summary out. */
-import v8 from 'node:v8';
-import { envValue, pick, type Context } from '../context.js';
-import { DEFAULTS } from '../defaults.js';
+/** `rag index`: options in, the index run (indexing/run.ts), a summary out. */
+import type { Context } from '../context.js';
 import { runIndex, type IndexSummary } from '../indexing/run.js';
-import { writeJson } from '../render/json.js';
+import { indexJson, writeJson } from '../render/json.js';
 import { startProgress } from '../render/progress.js';
 import { dryRunReport, indexSummaryLine } from '../render/text.js';
 
 export interface IndexCommandOptions {
   paths: string[];
-  embedModel?: string;
-  chunkSize?: number;
-  chunkOverlap?: number;
   include: string[];
   exclude: string[];
   gitignore: boolean;
-  maxFileSizeMb?: number;
   rebuild: boolean;
   dryRun: boolean;
   pull: boolean;
-  batchSize?: number;
-  concurrency?: number;
   json: boolean;
 }
 
 export async function indexCommand(opts: IndexCommandOptions, ctx: Context): Promise<void> {
-  // An index run's garbage is short-lived (files, responses, Arrow buffers), yet V8 grows
-  // the young generation to 16 MB semi-spaces, which left some 40 MB more committed heap at
-  // the run's peak (npm run bench) for no measurable speed. V8 reads the flag whenever it
-  // considers growing, so setting it now takes effect. Only here: a search or an ask, which
-  // mostly converts LanceDB results, ran 10-40 ms slower with it.
-  v8.setFlagsFromString('--semi-space-growth-factor=1');
-  const { io, config } = ctx;
+  const { io, settings } = ctx;
   const progress = await startProgress(io, { enabled: !ctx.quiet && !opts.json, text: 'Scanning files…' });
   let summary: IndexSummary;
   try {
     summary = await runIndex(
       {
         paths: opts.paths,
-        // The index's own model wins over the environment and config, unless given as a flag:
-        // RAG_EMBED_MODEL and config only choose the model of a new index.
-        embedModel: opts.embedModel ?? (ctx.index.exists ? undefined : (envValue(io, 'RAG_EMBED_MODEL') ?? config.embedModel)),
-        defaultEmbedModel: envValue(io, 'RAG_EMBED_MODEL') ?? config.embedModel ?? DEFAULTS.embedModel,
-        chunkSizeChars: opts.chunkSize,
-        chunkOverlapChars: opts.chunkOverlap,
-        defaultChunk: {
-          chunkSizeChars: config.chunkSize ?? DEFAULTS.chunkSize,
-          chunkOverlapChars: config.chunkOverlap ?? DEFAULTS.chunkOverlap,
-        },
+        embedModel: settings.embedModel,
+        defaultEmbedModel: settings.defaultEmbedModel,
+        chunkSizeChars: settings.chunkSize,
+        chunkOverlapChars: settings.chunkOverlap,
+        defaultChunk: settings.defaultChunk,
         include: opts.include,
         exclude: opts.exclude,
         useGitignore: opts.gitignore,
-        maxFileSizeBytes: Math.round(pick(opts.maxFileSizeMb, undefined, config.maxFileSizeMb, DEFAULTS.maxFileSizeMb) * 1024 * 1024),
+        maxFileSizeBytes: Math.round(settings.maxFileSizeMb * 1024 * 1024),
         rebuild: opts.rebuild,
         dryRun: opts.dryRun,
         pull: opts.pull,
-        batchSize: opts.batchSize ?? DEFAULTS.embedBatchSize,
-        concurrency: opts.concurrency ?? DEFAULTS.embedConcurrency,
+        batchSize: settings.batchSize,
+        concurrency: settings.concurrency,
       },
       {
         ollama: ctx.ollama,
@@ -91,22 +72,4 @@ export async function indexCommand(opts: IndexCommandOptions, ctx: Context): Pro
       io.stderr.write(errStyle.dim(`${summary.skipped.length} file(s) skipped; run with --verbose to see which and why.\n`));
     }
   }
-}
-
-/** The `rag index --json` document (README: "JSON output"). */
-export function indexJson(s: IndexSummary) {
-  return {
-    index: s.indexDir,
-    root: s.root,
-    dry_run: s.dryRun,
-    embed_model: s.embedModel,
-    dimensions: s.dimensions ?? null,
-    files: { seen: s.filesSeen, new: s.new, changed: s.changed, unchanged: s.unchanged, removed: s.removed, skipped: s.skipped.length },
-    chunks: { embedded: s.chunksEmbedded, reused: s.chunksReused, total: s.chunksTotal },
-    embed_requests: s.embedRequests,
-    resumed_files: s.resumedFiles,
-    elapsed_ms: s.elapsedMs,
-    changes: s.changes,
-    skipped: s.skipped.map((k) => ({ path: k.relPath, reason: k.reason })),
-  };
 }

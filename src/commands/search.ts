@@ -1,14 +1,12 @@
 /** `rag search`: retrieval only, no chat model. */
-import { pick, type Context } from '../context.js';
-import { DEFAULTS } from '../defaults.js';
+import type { Context } from '../context.js';
 import { RagError } from '../errors.js';
-import { writeJson } from '../render/json.js';
-import { location, renderHits } from '../render/text.js';
+import { searchJson, writeJson } from '../render/json.js';
+import { renderHits } from '../render/text.js';
 import { openIndex, retrieve } from '../retrieve/retrieve.js';
 
 export interface SearchOptions {
   query: string;
-  topK?: number;
   json: boolean;
 }
 
@@ -17,17 +15,9 @@ export async function searchCommand(opts: SearchOptions, ctx: Context): Promise<
   if (!query) throw new RagError('usage', 'The search query is empty', 'pass some words to look for, e.g. rag search "api keys"');
   const { io } = ctx;
   const index = await openIndex(ctx.index.dir, ctx.index.exists);
-  const topK = pick(opts.topK, undefined, ctx.config.topK, DEFAULTS.topK);
-  const { hits } = await retrieve(index, ctx.ollama(), query, { topK });
+  const { hits } = await retrieve(index, ctx.ollama(), query, { topK: ctx.settings.topK });
   if (opts.json) {
-    writeJson(io, {
-      query,
-      embed_model: index.manifest.embedModel,
-      results: hits.map((h, i) => ({
-        rank: i + 1, id: h.id, path: h.path, start_line: h.startLine, end_line: h.endLine, location: location(h),
-        heading: h.heading, score: h.score, text: h.text,
-      })),
-    });
+    writeJson(io, searchJson(query, index.manifest.embedModel, hits));
     return;
   }
   if (hits.length === 0) {

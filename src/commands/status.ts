@@ -14,19 +14,16 @@ import type { ModelStatus, StatusReport } from '../types.js';
 
 export interface StatusOptions {
   json: boolean;
-  /** The models status checks: the index's own embedding model wins over this one. */
-  embedModel: string;
-  chatModel: string;
 }
 
 export async function statusCommand(opts: StatusOptions, ctx: Context): Promise<RagError[]> {
-  const report = await gatherStatus(opts, ctx);
+  const report = await gatherStatus(ctx);
   if (opts.json) writeJson(ctx.io, statusJson(report));
   else ctx.io.stdout.write(statusText(report, ctx.style));
   return report.problems;
 }
 
-async function gatherStatus(opts: StatusOptions, ctx: Context): Promise<StatusReport> {
+async function gatherStatus(ctx: Context): Promise<StatusReport> {
   const dir = ctx.index.dir;
   const manifest: Manifest | undefined = ctx.index.exists ? await readManifest(dir) : undefined;
   const records = manifest ? await readRecords(dir, manifest.generation) : new Map();
@@ -39,8 +36,8 @@ async function gatherStatus(opts: StatusOptions, ctx: Context): Promise<StatusRe
 
   const ollama = { host: ctx.host, reachable: false, version: null as string | null };
   const models: StatusReport['models'] = {
-    embed: { name: manifest?.embedModel ?? opts.embedModel, installed: false, rightKind: null },
-    chat: { name: opts.chatModel, installed: false, rightKind: null },
+    embed: { name: manifest?.embedModel ?? ctx.settings.defaultEmbedModel, installed: false, rightKind: null },
+    chat: { name: ctx.settings.chatModel, installed: false, rightKind: null },
   };
   try {
     const client = ctx.ollama();

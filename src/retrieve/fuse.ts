@@ -65,18 +65,6 @@ export function dedupeHits(hits: Hit[], threshold: number = DEFAULT_DEDUPE_THRES
   return kept.map((k) => k.hit);
 }
 
-/** So one long file cannot crowd every other source out of the prompt. */
-export function capPerFile(hits: Hit[], maxPerFile: number): Hit[] {
-  if (!(maxPerFile >= 1)) throw new RangeError(`capPerFile: maxPerFile must be >= 1, got ${maxPerFile}`);
-  const counts = new Map<string, number>();
-  return hits.filter((hit) => {
-    const count = counts.get(hit.path) ?? 0;
-    if (count >= maxPerFile) return false;
-    counts.set(hit.path, count + 1);
-    return true;
-  });
-}
-
 /**
  * Neighbouring chunks of one file read better as one passage than as two citations,
  * and merging removes the overlap the chunker added between them. A merged hit takes

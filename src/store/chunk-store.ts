@@ -6,9 +6,7 @@
 import * as lancedb from '@lancedb/lancedb';
 import type * as Arrow from 'apache-arrow';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
-import v8 from 'node:v8';
 import vm from 'node:vm';
 import { RagError } from '../errors.js';
 import type { Hit } from '../types.js';
@@ -17,22 +15,6 @@ import type { Hit } from '../types.js';
 // second copy of Arrow: about 70 ms more on every cold search, and instanceof checks
 // between the two copies fail.
 const { Field, FixedSizeList, Float32, Int32, Schema, Table, Utf8, makeData, makeVector, vectorFromArray } = createRequire(import.meta.url)('apache-arrow') as typeof Arrow;
-
-/**
- * LanceDB settings it reads from the environment when its pools first start, so they
- * are set before the first call. With 2 CPUs or fewer its CPU pool has one thread and
- * building a full-text index of 20,000+ rows deadlocks (lancedb/lancedb#3568): two
- * threads avoid it. Smaller FTS partitions bound the index build's memory: building it
- * over the benchmark's 40,000 passages peaks 130 MB above the open table with the
- * default, 85 MB with 4. Smaller shuffle batches do the same for the vector index build:
- * over 81,000 vectors it peaked about 30 MB lower with 4 MB batches, in the same time. A
- * value the user set is kept.
- */
-function configureLance(env: NodeJS.ProcessEnv = process.env): void {
-  if (env.LANCE_CPU_THREADS === undefined && os.availableParallelism() <= 3) env.LANCE_CPU_THREADS = '2';
-  if (env.LANCE_FTS_PARTITION_SIZE === undefined) env.LANCE_FTS_PARTITION_SIZE = '4';
-  if (env.LANCE_SHUFFLE_BATCH_BYTES === undefined) env.LANCE_SHUFFLE_BATCH_BYTES = String(4 * 1024 * 1024);
-}
 
 /** A row of the chunks table, in memory (camelCase; the table uses DESIGN §5's names). */
 export interface ChunkRow {
@@ -101,11 +83,12 @@ function chunkSchema(dimensions: number): Arrow.Schema {
  * A full garbage collection, now. Before a native index build or compaction: the run's
  * garbage (tens of MB of Arrow and response buffers) would otherwise stay in memory
  * beside it, as no JS runs to prompt a collection. Peak RSS of the benchmark's index run
- * falls by about 20 MB. V8 hands `gc` only to contexts created after --expose-gc is set.
+ * falls by about 20 MB. V8 hands `gc` only to contexts created after --expose-gc is set,
+ * which the process edge does for `rag index`; without it this does nothing.
  */
 function collectGarbage(): void {
-  v8.setFlagsFromString('--expose-gc');
-  (vm.runInNewContext('gc') as () => void)();
+  const gc = vm.runInNewContext('typeof gc === "function" ? gc : undefined') as (() => void) | undefined;
+  gc?.();
 }
 
 /** SQL string literal: quotes are escaped by doubling them. */
@@ -185,13 +168,15 @@ export class ChunkStore {
   private constructor(
     private readonly table: lancedb.Table,
     readonly dimensions: number,
+    private readonly now: () => number,
   ) {
     this.schema = chunkSchema(dimensions);
   }
 
   /** Opens the live table; creates it when `create` is set and it does not exist. */
-  static async open(indexDir: string, tableName: string, options: { dimensions: number; create: boolean }): Promise<ChunkStore> {
-    configureLance();
+  static async open(indexDir: string, tableName: string, options: { dimensions: number; create: boolean; now?: () => number }): Promise<ChunkStore> {
+    // Until every caller passes the injected clock, the system clock stands in.
+    const now = options.now ?? Date.now;
     let db: lancedb.Connection;
     try {
       db = await lancedb.connect(path.join(indexDir, DB_FOLDER));
@@ -200,12 +185,12 @@ export class ChunkStore {
     }
     try {
       const names = await db.tableNames();
-      if (names.includes(tableName)) return new ChunkStore(await db.openTable(tableName), options.dimensions);
+      if (names.includes(tableName)) return new ChunkStore(await db.openTable(tableName), options.dimensions, now);
       if (!options.create) {
         throw new RagError('damaged', `The index at ${indexDir} has no data table`, "run 'rag index' to build it, or 'rag index --rebuild'");
       }
       const table = await db.createEmptyTable(tableName, chunkSchema(options.dimensions), { mode: 'create', existOk: true });
-      return new ChunkStore(table, options.dimensions);
+      return new ChunkStore(table, options.dimensions, now);
     } catch (err) {
       if (err instanceof RagError) throw err;
       throw storageError(`Cannot open the index table in ${indexDir}`, err);
@@ -214,7 +199,6 @@ export class ChunkStore {
 
   /** Drops every table except `keep`: the leftovers of a rebuild or an interrupted one. */
   static async dropOtherTables(indexDir: string, keep: string): Promise<void> {
-    configureLance();
     const db = await lancedb.connect(path.join(indexDir, DB_FOLDER));
     for (const name of await db.tableNames()) {
       if (name !== keep) await db.dropTable(name);
@@ -348,7 +332,7 @@ export class ChunkStore {
     for (let attempt = 1; ; attempt++) {
       try {
         // Versions younger than a minute stay: a reader that opened one is still using it.
-        await this.table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
+        await this.table.optimize({ cleanupOlderThan: new Date(this.now() - 60_000) });
         return;
       } catch (err) {
         // A reader or another writer racing the commit: retryable (notes/lancedb.md).
@@ -360,13 +344,5 @@ export class ChunkStore {
   /** Fragments in the table: what maintain() keeps bounded. */
   async fragmentCount(): Promise<number> {
     return (await this.table.stats()).fragmentStats.numFragments;
-  }
-
-  /** Every row's id and path, sorted: what tests compare between runs. */
-  async listIds(): Promise<Array<{ id: string; path: string }>> {
-    const rows = await this.table.query().select(['id', 'path']).toArray();
-    return (rows as Array<Record<string, unknown>>)
-      .map((r) => ({ id: String(r.id), path: String(r.path) }))
-      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 }

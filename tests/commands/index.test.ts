@@ -19,31 +19,14 @@ import { documentText } from '../../src/embed.js';
 import { FILES_PER_BATCH } from '../../src/indexing/run.js';
 import { readManifest, tableName } from '../../src/store/manifest.js';
 import { ChunkStore } from '../../src/store/chunk-store.js';
+import type { IndexJson as IndexDoc, SearchJson as SearchDoc } from '../../src/render/json.js';
 import { startStub, type Stub } from '../ollama-stub/server.js';
 import { corpusCopy, tempDir } from '../helpers/paths.js';
 import { runRag, type RunResult } from '../helpers/test-io.js';
 import { assertOneErrorLine } from '../helpers/assertions.js';
-import { assertNoDuplicateIds, cleanBuild, storedRows } from '../helpers/index-rows.js';
+import { assertNoDuplicateIds, cleanBuild, storedRows, tableRows } from '../helpers/index-rows.js';
 
 const CORPUS_FILES = 12;
-
-interface IndexDoc {
-  index: string;
-  root: string;
-  dry_run: boolean;
-  embed_model: string;
-  dimensions: number | null;
-  files: { seen: number; new: number; changed: number; unchanged: number; removed: number; skipped: number };
-  chunks: { embedded: number; reused: number; total: number };
-  embed_requests: number;
-  resumed_files: number;
-  changes: Array<{ path: string; change: string; chunks?: number }>;
-  skipped: Array<{ path: string; reason: string }>;
-}
-
-interface SearchDoc {
-  results: Array<{ id: string; path: string; text: string }>;
-}
 
 function assertFailsWith(res: RunResult, code: number, pattern: RegExp): void {
   assert.equal(res.code, code, res.stderr);
@@ -590,8 +573,7 @@ describe('rag index: Ollama failures', () => {
     try {
       const { env, db, before, manifestBefore } = await interruptedRebuild(t.dir, stub);
       assert.deepEqual(tables(db), ['chunks_g1.lance', 'chunks_g2.lance'], 'the partial generation exists');
-      const dimensions = (JSON.parse(manifestBefore) as { dimensions: number }).dimensions;
-      const partial = await (await ChunkStore.open(db, tableName(2), { dimensions, create: false })).listIds();
+      const partial = await tableRows(db, tableName(2));
       const oldIds = new Set(before.map((r) => r.id));
       assert.ok(partial.length > 0 && !partial.some((r) => oldIds.has(r.id)), 'the new generation holds no row of the old one');
       assert.equal(readFileSync(path.join(db, 'manifest.json'), 'utf8'), manifestBefore, 'the old generation is still the live one');
@@ -618,9 +600,8 @@ describe('rag index: Ollama failures', () => {
     try {
       const { env, db, records } = await interruptedRebuild(t.dir, stub);
       assert.ok(existsSync(path.join(db, 'rebuild.json')), 'the unfinished rebuild is kept');
-      const pending = JSON.parse(readFileSync(path.join(db, 'rebuild.json'), 'utf8')) as { dimensions: number };
       // Rows can run ahead of records (a batch committed just before the crash): those are reused, not embedded.
-      const written = new Set((await (await ChunkStore.open(db, tableName(2), { dimensions: pending.dimensions, create: false })).listIds()).map((r) => r.path));
+      const written = new Set((await tableRows(db, tableName(2))).map((r) => r.path));
       assert.ok(written.size >= records.length && written.size < NOTES);
 
       stub.resetLog();

@@ -19,14 +19,10 @@ import { runRag } from '../helpers/test-io.js';
 import { useIndexedCorpus } from '../helpers/indexed-corpus.js';
 
 const ANSI = /\u001b\[/;
+import type { SearchJson as SearchDoc } from '../../src/render/json.js';
+
 const strip = (text: string): string => text.replace(/\u001b\[[0-9;]*m/g, '');
 const QUERY = 'How do I change the embedding model?';
-
-interface SearchDoc {
-  query: string;
-  embed_model: string;
-  results: Array<{ rank: number; id: string; path: string; start_line: number; end_line: number; location: string; heading: string; score: number; text: string }>;
-}
 
 /** `1. path:a-b · heading (0.0323)` headers of the text output. */
 function headers(stdout: string): Array<{ rank: number; path: string; start: number; end: number; heading: string; score: number }> {

@@ -11,17 +11,7 @@ import { startStub, type Stub } from '../ollama-stub/server.js';
 import { CORPUS, REPO_ROOT, tempDir } from '../helpers/paths.js';
 import { runRag } from '../helpers/test-io.js';
 import { closedPort } from '../helpers/indexed-corpus.js';
-
-interface StatusDoc {
-  ready: boolean;
-  index: {
-    path: string; exists: boolean; root: string | null; files: number; chunks: number; embed_model: string | null; dimensions: number | null; updated_at: string | null;
-    pending_rebuild: { files: number; embed_model: string; chunk_size: number; chunk_overlap: number } | null;
-  };
-  ollama: { host: string; reachable: boolean; version: string | null };
-  models: { embed: { name: string; installed: boolean; right_kind: boolean | null }; chat: { name: string; installed: boolean; right_kind: boolean | null } };
-  problems: Array<{ code: number; message: string }>;
-}
+import type { StatusJson as StatusDoc } from '../../src/render/json.js';
 
 describe('rag status', () => {
   let stub: Stub;

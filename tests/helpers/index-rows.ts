@@ -1,7 +1,8 @@
 /** What an index holds, read straight from its table: the yardstick of the indexing tests. */
 import assert from 'node:assert/strict';
+import path from 'node:path';
+import * as lancedb from '@lancedb/lancedb';
 import { readManifest, tableName } from '../../src/store/manifest.js';
-import { ChunkStore } from '../../src/store/chunk-store.js';
 import type { Stub } from '../ollama-stub/server.js';
 import { tempDir } from './paths.js';
 import { runRag } from './test-io.js';
@@ -12,8 +13,14 @@ export type Row = { id: string; path: string };
 export async function storedRows(db: string): Promise<Row[]> {
   const manifest = await readManifest(db);
   assert.ok(manifest, `no manifest in ${db}`);
-  const store = await ChunkStore.open(db, tableName(manifest.generation), { dimensions: manifest.dimensions, create: false });
-  return store.listIds();
+  return tableRows(db, tableName(manifest.generation));
+}
+
+/** Every row's id and path in one table of an index folder, sorted by id, read with LanceDB itself. */
+export async function tableRows(db: string, table: string): Promise<Row[]> {
+  const conn = await lancedb.connect(path.join(db, 'lance'));
+  const rows = (await (await conn.openTable(table)).query().select(['id', 'path']).toArray()) as Array<{ id: string; path: string }>;
+  return rows.map((r) => ({ id: String(r.id), path: String(r.path) })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 export function assertNoDuplicateIds(rows: Row[]): void {

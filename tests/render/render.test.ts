@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import { Readable, Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import type { AskResult } from '../../src/answer/answer.js';
-import { Exit, RagError } from '../../src/errors.js';
+import { RagError } from '../../src/errors.js';
 import type { Io } from '../../src/io.js';
 import { errorJson, writeJson } from '../../src/render/json.js';
 import { createStyle } from '../../src/render/style.js';
-import { location, renderHits, renderSources, snippet, sourcesToShow } from '../../src/render/text.js';
-import type { Hit } from '../../src/types.js';
+import { location, renderHits, renderSources, snippet, sourcesToShow, statusText } from '../../src/render/text.js';
+import type { Hit, StatusReport } from '../../src/types.js';
 
 const plain = createStyle(false);
 const colour = createStyle(true);
@@ -158,12 +158,45 @@ describe('JSON', () => {
     assert.deepEqual(JSON.parse(text()), { a: [1, 'b'], c: null });
   });
 
-  it('errorJson carries the exit code, its name, the message and the hint', () => {
-    assert.deepEqual(errorJson(new RagError(Exit.index, 'No index', "run 'rag index'")), {
-      error: { code: 5, name: 'index', message: 'No index', hint: "run 'rag index'" },
+  it('errorJson carries the exit code, its name, the reason, the message and the hint', () => {
+    assert.deepEqual(errorJson(new RagError('index-missing', 'No index', "run 'rag index'")), {
+      error: { code: 5, name: 'index', reason: 'index-missing', message: 'No index', hint: "run 'rag index'" },
     });
-    assert.deepEqual(errorJson(new RagError(Exit.ollama, 'Cannot reach Ollama')), {
-      error: { code: 3, name: 'ollama_unreachable', message: 'Cannot reach Ollama' },
+    assert.deepEqual(errorJson(new RagError('unreachable', 'Cannot reach Ollama')), {
+      error: { code: 3, name: 'ollama_unreachable', reason: 'unreachable', message: 'Cannot reach Ollama' },
     });
+  });
+});
+
+describe('statusText', () => {
+  const report = (overrides: Partial<StatusReport> = {}): StatusReport => ({
+    index: { dir: '/p/.rag', files: 0, chunks: 0 },
+    ollama: { host: 'http://127.0.0.1:11434', reachable: false, version: null },
+    models: { embed: { name: 'nomic-embed-text', installed: false, rightKind: null }, chat: { name: 'llama3.2', installed: false, rightKind: null } },
+    problems: [],
+    ...overrides,
+  });
+
+  it('no index and Ollama down: says so, with no problem lines (main.ts prints those)', () => {
+    assert.equal(
+      statusText(report({ problems: [new RagError('index-missing', 'No index')] }), plain),
+      ['Index     /p/.rag (none yet)', 'Ollama    http://127.0.0.1:11434 ✗ unreachable', '  embedding nomic-embed-text ✗', '  chat      llama3.2 ✗', ''].join('\n'),
+    );
+  });
+
+  it('an index and a ready server', () => {
+    const manifest = { schemaVersion: 1, root: '..', generation: 1, embedModel: 'nomic-embed-text', dimensions: 768, chunkSizeChars: 1200, chunkOverlapChars: 150, createdAt: 't0', updatedAt: 't1' };
+    const text = statusText(
+      report({
+        index: { dir: '/p/.rag', manifest, root: '/p', files: 3, chunks: 12 },
+        ollama: { host: 'http://h:1', reachable: true, version: '0.5.0' },
+        models: { embed: { name: 'nomic-embed-text', installed: true, rightKind: true }, chat: { name: 'llama3.2', installed: true, rightKind: false } },
+      }),
+      plain,
+    );
+    assert.match(text, /^  passages  12$/m);
+    assert.match(text, /^  model     nomic-embed-text \(768 dimensions\)$/m);
+    assert.match(text, /^Ollama    http:\/\/h:1 ✓ version 0\.5\.0$/m);
+    assert.match(text, /^  chat      llama3\.2 ✗$/m);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { capPerFile, dedupeHits, fuseRanks, mergeAdjacent, selectPassages } from '../../src/retrieve/fuse.js';
+import { dedupeHits, fuseRanks, mergeAdjacent, selectPassages } from '../../src/retrieve/fuse.js';
 import type { Hit } from '../../src/types.js';
 
 function hit(id: string, fields: Partial<Hit> = {}): Hit {
@@ -170,25 +170,6 @@ describe('dedupeHits', () => {
   for (const { name, hits, threshold, kept } of cases) {
     it(name, () => assert.deepEqual(ids(dedupeHits(hits, threshold)), kept));
   }
-});
-
-describe('capPerFile', () => {
-  const cases: { name: string; paths: string[]; max: number; kept: string[] }[] = [
-    { name: 'keeps the first n of each file in order', paths: ['a', 'a', 'b', 'a', 'b', 'c'], max: 2, kept: ['0', '1', '2', '4', '5'] },
-    { name: 'one per file', paths: ['a', 'a', 'b', 'a'], max: 1, kept: ['0', '2'] },
-    { name: 'under the cap', paths: ['a', 'b'], max: 3, kept: ['0', '1'] },
-    { name: 'no hits', paths: [], max: 2, kept: [] },
-  ];
-  for (const { name, paths, max, kept } of cases) {
-    it(name, () => {
-      const hits = paths.map((path, i) => hit(String(i), { path }));
-      assert.deepEqual(ids(capPerFile(hits, max)), kept);
-    });
-  }
-
-  it('rejects a cap below one', () => {
-    assert.throws(() => capPerFile([hit('a')], 0), RangeError);
-  });
 });
 
 describe('mergeAdjacent', () => {

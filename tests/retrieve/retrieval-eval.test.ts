@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { runRag } from '../helpers/test-io.js';
 import { useIndexedCorpus } from '../helpers/indexed-corpus.js';
+import type { SearchJson as SearchDoc } from '../../src/render/json.js';
 
 interface Case {
   question: string;
@@ -30,10 +31,6 @@ const CASES: Case[] = [
   { question: 'Who introduced retrieval-augmented generation?', path: 'corpus/concepts/how-rag-works.md', line: 9 },
   { question: 'What task prefixes does nomic-embed-text use?', path: 'corpus/concepts/retrieval.md', line: 25 },
 ];
-
-interface SearchDoc {
-  results: Array<{ path: string; start_line: number; end_line: number }>;
-}
 
 describe('retrieval over corpus/ finds the answering passage in the top 5', () => {
   const fixture = useIndexedCorpus();
