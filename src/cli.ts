@@ -244,6 +244,15 @@ ${EXIT_CODES_HELP}
 Environment: OLLAMA_HOST, RAG_DB, RAG_EMBED_MODEL, RAG_MODEL, NO_COLOR, DEBUG.
 Settings come from flags, then environment, then <index>/config.json, then defaults.`);
 
+  addIndexCommand(program, dispatch);
+  addAskCommand(program, dispatch);
+  addSearchCommand(program, dispatch);
+  addStatusCommand(program, dispatch);
+
+  return program;
+}
+
+function addIndexCommand(program: Command, dispatch: Dispatch): void {
   program
     .command('index')
     .summary('add or update files in the index')
@@ -271,7 +280,9 @@ Examples:
   $ rag index --dry-run                    what would change?
   $ rag index --rebuild --embed-model mxbai-embed-large`)
     .action((paths: string[], flags: IndexFlags) => dispatch(indexInvocation(paths, flags)));
+}
 
+function addAskCommand(program: Command, dispatch: Dispatch): void {
   program
     .command('ask')
     .summary('answer a question from the indexed documents, with sources')
@@ -294,7 +305,9 @@ Examples:
   $ rag ask -k 10 --sources all "what does exit code 5 mean?"
   $ rag ask --json --seed 1 "what is the default chunk size?" | jq -r .answer`)
     .action((words: string[], flags: AskFlags) => dispatch(askInvocation(words, flags)));
+}
 
+function addSearchCommand(program: Command, dispatch: Dispatch): void {
   program
     .command('search')
     .summary('show the passages that best match a query (no chat model)')
@@ -307,7 +320,9 @@ Examples:
   $ rag search chunk overlap
   $ rag search --json -k 3 "OLLAMA_HOST" | jq -r '.results[].path'`)
     .action((words: string[], flags: SearchFlags) => dispatch(searchInvocation(words, flags)));
+}
 
+function addStatusCommand(program: Command, dispatch: Dispatch): void {
   program
     .command('status')
     .summary('show the index and whether Ollama and its models are ready')
@@ -319,6 +334,4 @@ Examples:
   $ rag status && rag ask "what changed in the last release?"
   $ rag status --json | jq .ready`)
     .action((flags: StatusFlags) => dispatch(statusInvocation(flags)));
-
-  return program;
 }
