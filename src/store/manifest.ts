@@ -7,6 +7,7 @@
  * file or the new one, never half of one. The manifest is the commit point of a
  * rebuild: it names the live table and the records file.
  */
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { RagError } from '../errors.js';
@@ -54,7 +55,8 @@ function recordsFile(generation: number): string {
 }
 
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  // A name no other writer picks, without reading the clock.
+  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   const handle = await fs.open(tmp, 'w');
   try {
     await handle.writeFile(JSON.stringify(value));

@@ -1,7 +1,7 @@
 /**
  * A 15 MB, 1,500-file corpus (about 20,000 passages) through the real process. At this
  * size LanceDB 0.31's full-text index build deadlocked on machines with 2 CPUs or fewer
- * unless rag configured its thread pool (store.ts configureLance): `rag index` never
+ * unless rag configured its thread pool (main.ts tuneProcess): `rag index` never
  * returned. The run is killed if it hangs, so the suite fails instead of stalling.
  */
 import assert from 'node:assert/strict';

@@ -4,8 +4,10 @@
  * deadlocked on machines with 2 CPUs or fewer.
  */
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import { describe, it } from 'node:test';
 import { ChunkStore, MAX_FRAGMENTS, VECTOR_INDEX_MIN_ROWS, sanitizeFtsQuery, type ChunkRow } from '../../src/store/chunk-store.js';
+import { tuneProcess } from '../../src/main.js';
 import { tableRows } from '../helpers/index-rows.js';
 import { tempDir } from '../helpers/paths.js';
 
@@ -69,9 +71,11 @@ describe('ChunkStore', () => {
     for (const [query, expected] of cases) assert.equal(sanitizeFtsQuery(query), expected, query);
   });
 
-  // Before configureLance(), this build never returned on a 2-CPU machine; the timeout
-  // turns such a hang into a failure instead of a stuck suite.
+  // Without the LanceDB pool settings main.ts makes for store commands (tuneProcess), this
+  // build never returned on a 2-CPU machine; the timeout turns such a hang into a failure
+  // instead of a stuck suite.
   it('builds the full-text index over 25,000 rows and searches it', { timeout: 60_000 }, async () => {
+    tuneProcess('search', process.env, os.availableParallelism());
     const dir = tempDir();
     try {
       const store = await ChunkStore.open(dir.dir, 't', { dimensions: DIMS, create: true });
