@@ -49,7 +49,7 @@ describe('OllamaClient against the stub', () => {
     assert.equal(chat?.contextLength, 131072);
     assert.ok(chat?.capabilities.includes('completion'));
     const embed = await client.showModel('nomic-embed-text');
-    assert.equal(embed?.embeddingLength, 256);
+    assert.equal(embed?.embeddingLength, 768);
     assert.deepEqual(embed?.capabilities, ['embedding']);
     assert.equal(await client.showModel('not-a-model'), undefined);
   });
@@ -108,7 +108,7 @@ describe('OllamaClient against the stub', () => {
     const { stub, client } = await withStub(t);
     stub.failNext('/api/embed', { status: 503, error: 'server busy, please try again.  maximum pending requests exceeded' }, 2);
     const [vector] = await client.embed('nomic-embed-text', ['hello world']);
-    assert.equal(vector?.length, 256);
+    assert.equal(vector?.length, 768);
     assert.equal(stub.embedRequests(), 3);
   });
 

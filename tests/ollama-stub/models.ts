@@ -19,10 +19,11 @@ export interface StubModel {
   thinking?: boolean;
 }
 
+/** The real models' embedding lengths and Ollama context lengths, so figures measured on the stub carry over. */
 export const DEFAULT_STUB_MODELS: readonly StubModel[] = [
-  { name: 'nomic-embed-text', kind: 'embedding', dims: 256, contextLength: 2048, family: 'nomic-bert' },
-  { name: 'mxbai-embed-large', kind: 'embedding', dims: 256, contextLength: 512, family: 'bert' },
-  { name: 'all-minilm', kind: 'embedding', dims: 256, contextLength: 256, family: 'bert' },
+  { name: 'nomic-embed-text', kind: 'embedding', dims: 768, contextLength: 2048, family: 'nomic-bert' },
+  { name: 'mxbai-embed-large', kind: 'embedding', dims: 1024, contextLength: 512, family: 'bert' },
+  { name: 'all-minilm', kind: 'embedding', dims: 384, contextLength: 256, family: 'bert' },
   { name: 'llama3.2', kind: 'completion', contextLength: 131072, family: 'llama' },
   { name: 'qwen3', kind: 'completion', contextLength: 40960, family: 'qwen3' },
 ];
@@ -47,7 +48,7 @@ function resolveModel(model: StubModel): ResolvedModel {
   return {
     name,
     kind: model.kind,
-    dims: model.dims ?? (isEmbedding ? 256 : 3072),
+    dims: model.dims ?? (isEmbedding ? 768 : 3072),
     contextLength: model.contextLength ?? (isEmbedding ? 512 : 8192),
     family: model.family ?? (isEmbedding ? 'bert' : 'llama'),
     digest: (model.digest ?? createHash('sha256').update(name).digest('hex')).replace(/^sha256:/, ''),

@@ -55,7 +55,7 @@ test('embed returns one deterministic unit vector per input, with the model dims
   assert.equal(res.model, 'nomic-embed-text');
   assert.equal(res.embeddings.length, 3);
   for (const vector of res.embeddings) {
-    assert.equal(vector.length, 256);
+    assert.equal(vector.length, 768);
     assert.ok(Math.abs(Math.hypot(...vector) - 1) < 1e-5);
     assert.ok(vector.every(Number.isFinite));
   }
@@ -101,7 +101,7 @@ test('identifiers and words with digits contribute nothing; synonyms share a fea
   assert.deepEqual(setId, set);
   assert.deepEqual(remove, del);
   assert.deepEqual(quick, fast);
-  assert.deepEqual(set, embedText('set', 256), 'the exported function matches the wire');
+  assert.deepEqual(set, embedText('set', 384), 'the exported function matches the wire');
 });
 
 test('tags, show and version describe the installed models', async (t) => {
@@ -120,7 +120,7 @@ test('tags, show and version describe the installed models', async (t) => {
   assert.deepEqual(embedShow.capabilities, ['embedding']);
   assert.equal(modelInfo(embedShow)['general.architecture'], 'nomic-bert');
   assert.equal(modelInfo(embedShow)['nomic-bert.context_length'], 2048);
-  assert.equal(modelInfo(embedShow)['nomic-bert.embedding_length'], 256);
+  assert.equal(modelInfo(embedShow)['nomic-bert.embedding_length'], 768);
 
   const chatShow = await client.show({ model: 'llama3.2:latest' });
   assert.deepEqual(chatShow.capabilities, ['completion', 'tools']);
@@ -132,6 +132,24 @@ test('tags, show and version describe the installed models', async (t) => {
     status_code: 404,
     message: "model 'mxbai-embed-large' not found",
   });
+});
+
+test('embedding models have the real dimensions and context lengths, on /api/show and /api/embed', async (t) => {
+  const { client } = await withStub(t);
+  const real: Array<[string, string, number, number]> = [
+    ['nomic-embed-text', 'nomic-bert', 768, 2048],
+    ['mxbai-embed-large', 'bert', 1024, 512],
+    ['all-minilm', 'bert', 384, 256],
+  ];
+  for (const [model, arch, dims, context] of real) {
+    const show = await client.show({ model });
+    assert.deepEqual(show.capabilities, ['embedding'], model);
+    assert.equal(modelInfo(show)[`${arch}.embedding_length`], dims, model);
+    assert.equal(modelInfo(show)[`${arch}.context_length`], context, model);
+    const { embeddings } = await client.embed({ model, input: 'configure the embedding model' });
+    assert.equal(embeddings[0]?.length, dims, model);
+    assert.deepEqual(embeddings[0], embedText('configure the embedding model', dims), `${model}: deterministic from the text`);
+  }
 });
 
 test('errors come back as ResponseError with the real status and text', async (t) => {
@@ -154,7 +172,7 @@ test('embed truncates an over-long input silently by default and counts it', asy
   const long = 'alpha beta gamma '.repeat(100); // 1700 chars, > 256 tokens * 4
   const { embeddings } = await client.embed({ model: 'all-minilm', input: [long, 'short'] });
   assert.equal(stub.truncatedEmbedInputs(), 1);
-  assert.deepEqual(embeddings[0], embedText(long.slice(0, 1024), 256));
+  assert.deepEqual(embeddings[0], embedText(long.slice(0, 1024), 384));
 });
 
 test('unknown routes and bad JSON answer like the real server', async (t) => {
