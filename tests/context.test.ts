@@ -14,7 +14,7 @@ import { DEFAULTS } from '../src/defaults.js';
 import { Exit, RagError } from '../src/errors.js';
 import { resolveHost } from '../src/ollama.js';
 import { DEFAULT_STUB_MODELS, startStub, type Stub } from './ollama-stub/server.js';
-import { CORPUS, REPO_ROOT, tempDir } from './helpers/paths.js';
+import { CORPUS, REPO_ROOT, makeTempDir } from './helpers/paths.js';
 import { runRag } from './helpers/test-io.js';
 import { closedPort } from './helpers/indexed-corpus.js';
 
@@ -103,9 +103,9 @@ describe('colorAllowed: only on a TTY, and NO_COLOR, TERM=dumb and --no-color sw
 });
 
 describe('locateIndex: --db > RAG_DB > nearest .rag walking up', () => {
-  let t: ReturnType<typeof tempDir>;
+  let t: ReturnType<typeof makeTempDir>;
   before(() => {
-    t = tempDir();
+    t = makeTempDir();
     mkdirSync(path.join(t.dir, 'proj', '.rag'), { recursive: true });
     mkdirSync(path.join(t.dir, 'proj', 'a', 'b'), { recursive: true });
     mkdirSync(path.join(t.dir, 'other'), { recursive: true });
@@ -128,7 +128,7 @@ describe('locateIndex: --db > RAG_DB > nearest .rag walking up', () => {
 
 describe('precedence through the commands: flags > env > .rag/config.json > defaults', () => {
   let stub: Stub;
-  let t: ReturnType<typeof tempDir>;
+  let t: ReturnType<typeof makeTempDir>;
   /** An index built once; each case gets a copy with its own config file. */
   let builtIndex: string;
   let copies = 0;
@@ -138,7 +138,7 @@ describe('precedence through the commands: flags > env > .rag/config.json > defa
     stub = await startStub({
       models: [...DEFAULT_STUB_MODELS, { name: 'mistral', kind: 'completion', contextLength: 32768 }, { name: 'phi3', kind: 'completion', contextLength: 4096 }],
     });
-    t = tempDir();
+    t = makeTempDir();
     builtIndex = path.join(t.dir, 'built', '.rag');
     const res = await runRag(['index', CORPUS], { cwd: REPO_ROOT, env: { OLLAMA_HOST: stub.url, RAG_DB: builtIndex } });
     assert.equal(res.code, 0, res.stderr);
@@ -228,10 +228,10 @@ describe('precedence through the commands: flags > env > .rag/config.json > defa
 
 describe('the index is found by walking up from a subfolder', () => {
   let stub: Stub;
-  let t: ReturnType<typeof tempDir>;
+  let t: ReturnType<typeof makeTempDir>;
   before(async () => {
     stub = await startStub();
-    t = tempDir();
+    t = makeTempDir();
     cpSync(CORPUS, path.join(t.dir, 'proj', 'corpus'), { recursive: true });
   });
   after(async () => {

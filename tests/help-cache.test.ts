@@ -68,29 +68,25 @@ describe('cachedHelp', () => {
 });
 
 describe('rag --help as a process', () => {
-  it('prints the same help as the CLI does, for every form of asking', async () => {
-    const t = tempDir();
-    try {
-      const live = await runRag(['--help'], { cwd: t.dir });
-      const liveIndex = await runRag(['index', '--help'], { cwd: t.dir });
-      assert.match(live.stdout, /^Usage: rag \[options\] \[command\]/);
-      for (const [argv, expected] of [[['--help'], live.stdout], [['-h'], live.stdout], [['help'], live.stdout], [['help', 'index'], liveIndex.stdout], [['index', '-h'], liveIndex.stdout]] as const) {
-        const res = await spawnRag([...argv], { cwd: t.dir });
-        assert.equal(res.code, 0, argv.join(' '));
-        assert.equal(res.stdout, expected, argv.join(' '));
-        assert.equal(res.stderr, '');
-      }
-      // Not cached: the CLI answers, in the process as when spawned.
-      for (const argv of [['bogus', '--help'], ['--help', 'index'], ['--db', 'index', '--help']]) {
-        const res = await spawnRag(argv, { cwd: t.dir });
-        const expected = await runRag(argv, { cwd: t.dir });
-        assert.deepEqual([res.code, res.stdout, res.stderr], [expected.code, expected.stdout, expected.stderr], argv.join(' '));
-      }
-      const unknown = await spawnRag(['bogus'], { cwd: t.dir });
-      assert.equal(unknown.code, 2);
-      assertOneErrorLine(unknown.stderr, /unknown command 'bogus'/);
-    } finally {
-      t.cleanup();
+  it('prints the same help as the CLI does, for every form of asking', async (ctx) => {
+    const t = tempDir(ctx);
+    const live = await runRag(['--help'], { cwd: t.dir });
+    const liveIndex = await runRag(['index', '--help'], { cwd: t.dir });
+    assert.match(live.stdout, /^Usage: rag \[options\] \[command\]/);
+    for (const [argv, expected] of [[['--help'], live.stdout], [['-h'], live.stdout], [['help'], live.stdout], [['help', 'index'], liveIndex.stdout], [['index', '-h'], liveIndex.stdout]] as const) {
+      const res = await spawnRag([...argv], { cwd: t.dir });
+      assert.equal(res.code, 0, argv.join(' '));
+      assert.equal(res.stdout, expected, argv.join(' '));
+      assert.equal(res.stderr, '');
     }
+    // Not cached: the CLI answers, in the process as when spawned.
+    for (const argv of [['bogus', '--help'], ['--help', 'index'], ['--db', 'index', '--help']]) {
+      const res = await spawnRag(argv, { cwd: t.dir });
+      const expected = await runRag(argv, { cwd: t.dir });
+      assert.deepEqual([res.code, res.stdout, res.stderr], [expected.code, expected.stdout, expected.stderr], argv.join(' '));
+    }
+    const unknown = await spawnRag(['bogus'], { cwd: t.dir });
+    assert.equal(unknown.code, 2);
+    assertOneErrorLine(unknown.stderr, /unknown command 'bogus'/);
   });
 });

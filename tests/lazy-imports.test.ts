@@ -11,7 +11,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { startStub, type Stub } from './ollama-stub/server.js';
-import { REPO_ROOT, tempDir } from './helpers/paths.js';
+import { REPO_ROOT, makeTempDir } from './helpers/paths.js';
 import { spawnRag } from './helpers/spawn-rag.js';
 import { runRag } from './helpers/test-io.js';
 
@@ -121,7 +121,7 @@ describe('source imports', () => {
 });
 
 describe('modules a real process loads', () => {
-  let t: ReturnType<typeof tempDir>;
+  let t: ReturnType<typeof makeTempDir>;
   let stub: Stub;
   let env: Record<string, string>;
 
@@ -146,7 +146,7 @@ describe('modules a real process loads', () => {
   }
 
   before(async () => {
-    t = tempDir();
+    t = makeTempDir();
     stub = await startStub();
     env = { OLLAMA_HOST: stub.url, RAG_DB: path.join(t.dir, 'db') };
     // Runs in the loader thread: records the resolved URL of every import, static or dynamic.

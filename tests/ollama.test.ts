@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { Exit, RagError } from '../src/errors.js';
 import { OllamaClient, isTransient, type ChatStats } from '../src/ollama.js';
-import { startStub, type Stub, type StubOptions } from './ollama-stub/server.js';
+import type { Stub, StubOptions } from './ollama-stub/server.js';
+import { startTestStub } from './helpers/stub.js';
+import { waitUntil } from './helpers/poll.js';
 import { closedPort } from './helpers/indexed-corpus.js';
 
 async function withStub(t: TestContext, options?: StubOptions): Promise<{ stub: Stub; client: OllamaClient }> {
-  const stub = await startStub(options);
-  // close() rejects when a scripted failure went unused, failing the test that left it.
-  t.after(() => stub.close());
+  const stub = await startTestStub(t, options);
   // A tiny backoff: the retries are under test, not the waiting.
   return { stub, client: new OllamaClient({ host: stub.url, backoffMs: 1 }) };
 }
@@ -160,14 +160,13 @@ describe('OllamaClient against the stub', () => {
   });
 
   it('an abort ends the call with exit 130', async (t) => {
-    const stub = await startStub();
-    t.after(() => stub.close());
+    const stub = await startTestStub(t);
     const controller = new AbortController();
     const client = new OllamaClient({ host: stub.url, signal: controller.signal, backoffMs: 1 });
     stub.failNext('/api/embed', { delayMs: 200 });
     const pending = client.embed('nomic-embed-text', ['x']);
     // Abort once the request is in the server's hands, so the delay is what gets cut short.
-    while (stub.embedRequests() === 0) await new Promise((resolve) => setImmediate(resolve));
+    await waitUntil(() => stub.embedRequests() > 0, 'the server has the request', { intervalMs: 1 });
     controller.abort();
     await rejectsWith(pending, Exit.interrupted, /Interrupted/);
   });

@@ -10,17 +10,17 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startStub, type Stub } from '../ollama-stub/server.js';
-import { BIN, REPO_ROOT, tempDir } from '../helpers/paths.js';
+import { BIN, REPO_ROOT, makeTempDir, tempDir } from '../helpers/paths.js';
 import { spawnRag, type SpawnResult } from '../helpers/spawn-rag.js';
 import { runRag } from '../helpers/test-io.js';
 import { assertOneErrorLine, STACK_LINE } from '../helpers/assertions.js';
+import { ANSI_ESCAPE } from '../helpers/ansi.js';
 
 const QUESTION = 'How do I change the embedding model?';
-const ANSI = /\u001b\[/;
 
 function assertNoAnsi(res: SpawnResult, what: string): void {
-  assert.doesNotMatch(res.stdout, ANSI, `${what}: escape codes on stdout`);
-  assert.doesNotMatch(res.stderr, ANSI, `${what}: escape codes on stderr`);
+  assert.doesNotMatch(res.stdout, ANSI_ESCAPE, `${what}: escape codes on stdout`);
+  assert.doesNotMatch(res.stderr, ANSI_ESCAPE, `${what}: escape codes on stderr`);
 }
 
 /** Splits `rag ask` text output into the answer and its `[n] path:a-b · heading` source lines. */
@@ -39,13 +39,13 @@ const flat = (text: string): string => text.replace(/\s+/g, ' ').trim();
 
 describe('rag as a process', () => {
   let stub: Stub;
-  let db: ReturnType<typeof tempDir>;
+  let db: ReturnType<typeof makeTempDir>;
   let env: Record<string, string>;
   let indexRun: SpawnResult;
 
   before(async () => {
     stub = await startStub();
-    db = tempDir();
+    db = makeTempDir();
     env = { OLLAMA_HOST: stub.url, RAG_DB: db.dir };
     // From the repository root, so stored paths read corpus/guide/… as in the README.
     indexRun = await spawnRag(['index', '--json', 'corpus'], { cwd: REPO_ROOT, env });
@@ -168,7 +168,7 @@ describe('rag as a process', () => {
     assertNoAnsi(plain, 'piped search');
     // FORCE_COLOR is the only way to get colour into a pipe: it proves the checks below can fail.
     const forced = await spawnRag(args, { cwd: REPO_ROOT, env: { ...env, FORCE_COLOR: '1' } });
-    assert.match(forced.stdout, ANSI);
+    assert.match(forced.stdout, ANSI_ESCAPE);
     const noColorEnv = await spawnRag(args, { cwd: REPO_ROOT, env: { ...env, FORCE_COLOR: '1', NO_COLOR: '1' } });
     const noColorFlag = await spawnRag(['--no-color', ...args], { cwd: REPO_ROOT, env: { ...env, FORCE_COLOR: '1' } });
     for (const [what, res] of [['NO_COLOR=1', noColorEnv], ['--no-color', noColorFlag]] as const) {
@@ -192,71 +192,63 @@ describe('rag as a process', () => {
     assert.equal((JSON.parse(status.stdout) as { ready: boolean }).ready, true);
   });
 
-  it('an error with --json keeps the exit code and stderr line, and stdout holds only {"error": …}', async () => {
-    const t = tempDir();
-    try {
-      const missing = { ...env, RAG_DB: path.join(t.dir, 'missing') };
-      const text = await spawnRag(['search', 'anything'], { cwd: t.dir, env: missing });
-      const json = await spawnRag(['search', '--json', 'anything'], { cwd: t.dir, env: missing });
-      assert.equal(text.code, 5);
-      assert.equal(json.code, 5);
-      assert.equal(text.stdout, '');
-      assertOneErrorLine(text.stderr, /rag index/);
-      assert.equal(json.stderr, text.stderr);
-      const doc = JSON.parse(json.stdout) as { error: { code: number; name: string; message: string; hint: string } };
-      assert.deepEqual(Object.keys(doc), ['error']);
-      assert.equal(doc.error.code, 5);
-      assert.equal(doc.error.name, 'index');
-      assert.match(doc.error.message, /No index/);
-      assert.match(doc.error.hint, /rag index/);
+  it('an error with --json keeps the exit code and stderr line, and stdout holds only {"error": …}', async (ctx) => {
+    const t = tempDir(ctx);
+    const missing = { ...env, RAG_DB: path.join(t.dir, 'missing') };
+    const text = await spawnRag(['search', 'anything'], { cwd: t.dir, env: missing });
+    const json = await spawnRag(['search', '--json', 'anything'], { cwd: t.dir, env: missing });
+    assert.equal(text.code, 5);
+    assert.equal(json.code, 5);
+    assert.equal(text.stdout, '');
+    assertOneErrorLine(text.stderr, /rag index/);
+    assert.equal(json.stderr, text.stderr);
+    const doc = JSON.parse(json.stdout) as { error: { code: number; name: string; message: string; hint: string } };
+    assert.deepEqual(Object.keys(doc), ['error']);
+    assert.equal(doc.error.code, 5);
+    assert.equal(doc.error.name, 'index');
+    assert.match(doc.error.message, /No index/);
+    assert.match(doc.error.hint, /rag index/);
 
-      // A usage error stops before any command runs; --json still gets its document.
-      const usage = await spawnRag(['ask', '--json', '-k', '0', 'question'], { cwd: t.dir, env: missing });
-      assert.equal(usage.code, 2);
-      assertOneErrorLine(usage.stderr, /--top-k/);
-      assert.equal((JSON.parse(usage.stdout) as { error: { code: number } }).error.code, 2);
-    } finally {
-      t.cleanup();
-    }
+    // A usage error stops before any command runs; --json still gets its document.
+    const usage = await spawnRag(['ask', '--json', '-k', '0', 'question'], { cwd: t.dir, env: missing });
+    assert.equal(usage.code, 2);
+    assertOneErrorLine(usage.stderr, /--top-k/);
+    assert.equal((JSON.parse(usage.stdout) as { error: { code: number } }).error.code, 2);
   });
 
-  it('rag search … | head -1 ends quietly: no EPIPE, exit 0', async () => {
+  it('rag search … | head -1 ends quietly: no EPIPE, exit 0', async (ctx) => {
     // Enough output to overflow the pipe buffer once head has gone: 40 long files, all matching.
-    const t = tempDir();
-    try {
-      const docs = path.join(t.dir, 'docs');
-      mkdirSync(docs);
-      // Varied words, so that near-duplicate removal keeps every passage.
-      const vocabulary = 'amber basil cedar delta ember fjord grove harbor island jasper kettle lantern meadow nectar orchid pebble quartz river saffron timber'.split(' ');
-      let seed = 7;
-      const word = (): string => vocabulary[(seed = (seed * 1103515245 + 12345) % 2147483648) % vocabulary.length] ?? 'widget';
-      const line = (): string => `Widget configuration ${Array.from({ length: 12 }, word).join(' ')}.`;
-      for (let i = 1; i <= 40; i++) {
-        const sections = [1, 2, 3].map((s) => `## Widget section ${s}\n\n${Array.from({ length: 18 }, line).join('\n')}\n`);
-        writeFileSync(path.join(docs, `widgets-${i}.md`), `# Widgets ${i}\n\n${sections.join('\n')}`);
-      }
-      const pipeEnv = { OLLAMA_HOST: stub.url, RAG_DB: path.join(t.dir, 'db') };
-      const indexed = await runRag(['index', '--chunk-size', '3000', 'docs'], { cwd: t.dir, env: pipeEnv });
-      assert.equal(indexed.code, 0, indexed.stderr);
-      const whole = await runRag(['search', '-k', '100', 'widget configuration'], { cwd: t.dir, env: pipeEnv });
-      assert.ok(whole.stdout.length > 160 * 1024, `only ${whole.stdout.length} bytes: too little to fill a pipe`);
-
-      // The exit status of rag itself, not of head, goes to stderr.
-      const script = `{ "${process.execPath}" "${BIN}" search -k 100 widget configuration; echo "rag-exit=$?" >&2; } | head -1`;
-      const res = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn('sh', ['-c', script], { cwd: t.dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...pipeEnv } });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        child.on('error', reject);
-        child.on('close', (code) => resolve({ code, stdout, stderr }));
-      });
-      assert.equal(res.code, 0);
-      assert.equal(res.stdout, `${whole.stdout.split('\n')[0]}\n`);
-      assert.equal(res.stderr.trim(), 'rag-exit=0');
-    } finally {
-      t.cleanup();
+    const t = tempDir(ctx);
+    const docs = path.join(t.dir, 'docs');
+    mkdirSync(docs);
+    // Varied words, so that near-duplicate removal keeps every passage.
+    const vocabulary = 'amber basil cedar delta ember fjord grove harbor island jasper kettle lantern meadow nectar orchid pebble quartz river saffron timber'.split(' ');
+    let seed = 7;
+    const word = (): string => vocabulary[(seed = (seed * 1103515245 + 12345) % 2147483648) % vocabulary.length] ?? 'widget';
+    const line = (): string => `Widget configuration ${Array.from({ length: 12 }, word).join(' ')}.`;
+    for (let i = 1; i <= 40; i++) {
+      const sections = [1, 2, 3].map((s) => `## Widget section ${s}\n\n${Array.from({ length: 18 }, line).join('\n')}\n`);
+      writeFileSync(path.join(docs, `widgets-${i}.md`), `# Widgets ${i}\n\n${sections.join('\n')}`);
     }
+    const pipeEnv = { OLLAMA_HOST: stub.url, RAG_DB: path.join(t.dir, 'db') };
+    const indexed = await runRag(['index', '--chunk-size', '3000', 'docs'], { cwd: t.dir, env: pipeEnv });
+    assert.equal(indexed.code, 0, indexed.stderr);
+    const whole = await runRag(['search', '-k', '100', 'widget configuration'], { cwd: t.dir, env: pipeEnv });
+    assert.ok(whole.stdout.length > 160 * 1024, `only ${whole.stdout.length} bytes: too little to fill a pipe`);
+
+    // The exit status of rag itself, not of head, goes to stderr.
+    const script = `{ "${process.execPath}" "${BIN}" search -k 100 widget configuration; echo "rag-exit=$?" >&2; } | head -1`;
+    const res = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn('sh', ['-c', script], { cwd: t.dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...pipeEnv } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    assert.equal(res.code, 0);
+    assert.equal(res.stdout, `${whole.stdout.split('\n')[0]}\n`);
+    assert.equal(res.stderr.trim(), 'rag-exit=0');
   });
 });

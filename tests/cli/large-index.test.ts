@@ -8,33 +8,28 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { generateCorpus } from '../../bench/generate-corpus.js';
-import { startStub } from '../ollama-stub/server.js';
+import { startTestStub } from '../helpers/stub.js';
 import { tempDir } from '../helpers/paths.js';
 import { spawnRag } from '../helpers/spawn-rag.js';
 
 describe('a large corpus', () => {
-  it('indexes 1,500 files / 15 MB to completion, with a full-text index that search uses', async () => {
-    const stub = await startStub();
-    const work = tempDir();
-    try {
-      const corpus = path.join(work.dir, 'corpus');
-      generateCorpus(corpus, { files: 1500, sizeMb: 15, seed: 7 });
-      const env = { OLLAMA_HOST: stub.url, RAG_DB: path.join(work.dir, 'db') };
-      const indexed = await spawnRag(['index', '--json', '.'], { cwd: corpus, env, killAfterMs: 90_000 });
-      assert.equal(indexed.signal, null, 'rag index hung and was killed');
-      assert.equal(indexed.code, 0, indexed.stderr);
-      const doc = JSON.parse(indexed.stdout) as { files: { new: number }; chunks: { total: number } };
-      assert.equal(doc.files.new, 1500);
-      assert.ok(doc.chunks.total > 15_000, `${doc.chunks.total} passages`);
+  it('indexes 1,500 files / 15 MB to completion, with a full-text index that search uses', async (t) => {
+    const stub = await startTestStub(t);
+    const work = tempDir(t);
+    const corpus = path.join(work.dir, 'corpus');
+    generateCorpus(corpus, { files: 1500, sizeMb: 15, seed: 7 });
+    const env = { OLLAMA_HOST: stub.url, RAG_DB: path.join(work.dir, 'db') };
+    const indexed = await spawnRag(['index', '--json', '.'], { cwd: corpus, env, killAfterMs: 90_000 });
+    assert.equal(indexed.signal, null, 'rag index hung and was killed');
+    assert.equal(indexed.code, 0, indexed.stderr);
+    const doc = JSON.parse(indexed.stdout) as { files: { new: number }; chunks: { total: number } };
+    assert.equal(doc.files.new, 1500);
+    assert.ok(doc.chunks.total > 15_000, `${doc.chunks.total} passages`);
 
-      const status = await spawnRag(['status', '--json'], { cwd: corpus, env, killAfterMs: 30_000 });
-      assert.equal(status.code, 0, status.stderr);
-      const searched = await spawnRag(['search', '--json', '-k', '3', 'install configuration'], { cwd: corpus, env, killAfterMs: 30_000 });
-      assert.equal(searched.code, 0, searched.stderr);
-      assert.equal((JSON.parse(searched.stdout) as { results: unknown[] }).results.length, 3);
-    } finally {
-      work.cleanup();
-      await stub.close();
-    }
+    const status = await spawnRag(['status', '--json'], { cwd: corpus, env, killAfterMs: 30_000 });
+    assert.equal(status.code, 0, status.stderr);
+    const searched = await spawnRag(['search', '--json', '-k', '3', 'install configuration'], { cwd: corpus, env, killAfterMs: 30_000 });
+    assert.equal(searched.code, 0, searched.stderr);
+    assert.equal((JSON.parse(searched.stdout) as { results: unknown[] }).results.length, 3);
   });
 });

@@ -9,15 +9,15 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { startStub, type Stub } from '../ollama-stub/server.js';
-import { REPO_ROOT, tempDir } from '../helpers/paths.js';
+import { REPO_ROOT, makeTempDir, tempDir } from '../helpers/paths.js';
 import { runRag, type RunResult } from '../helpers/test-io.js';
 import { closedPort, useIndexedCorpus } from '../helpers/indexed-corpus.js';
 import { STACK_LINE } from '../helpers/assertions.js';
+import { ANSI_ESCAPE, stripAnsi } from '../helpers/ansi.js';
 
 const QUESTION = 'How do I change the embedding model?';
 const UNANSWERABLE = 'What is the airspeed velocity of an unladen swallow?';
 const NOT_FOUND = "I couldn't find the answer in the indexed documents.";
-const ANSI = /\u001b\[/;
 
 interface AskDoc {
   question: string;
@@ -32,8 +32,8 @@ interface AskDoc {
 }
 
 function assertPlain(res: RunResult): void {
-  assert.doesNotMatch(res.stdout, ANSI);
-  assert.doesNotMatch(res.stderr, ANSI);
+  assert.doesNotMatch(res.stdout, ANSI_ESCAPE);
+  assert.doesNotMatch(res.stderr, ANSI_ESCAPE);
 }
 
 /** `[n] path:a-b · heading` lines after `Sources:`, as the numbers they list. */
@@ -71,8 +71,8 @@ describe('rag ask', () => {
     const piped = await ask([QUESTION]);
     const tty = await runRag(['ask', QUESTION], { cwd: REPO_ROOT, env: fixture.env, stdoutIsTTY: true, stderrIsTTY: true });
     assert.equal(tty.code, 0, tty.stderr);
-    assert.match(tty.stdout, ANSI);
-    assert.equal(tty.stdout.replace(/\u001b\[[0-9;]*m/g, ''), piped.stdout);
+    assert.match(tty.stdout, ANSI_ESCAPE);
+    assert.equal(stripAnsi(tty.stdout), piped.stdout);
     assert.match(tty.stderr, /Searching…/);
     // --json and --quiet keep even a terminal's stderr free of the spinner.
     for (const flag of ['--json', '--quiet']) {
@@ -188,44 +188,40 @@ describe('rag ask', () => {
     assert.ok(json.sources.every((s) => s.id !== 9));
   });
 
-  it('packs many long passages into a small --num-ctx: the prompt fits and num_ctx is what was asked', async () => {
-    const t = tempDir();
-    try {
-      const docs = path.join(t.dir, 'docs');
-      mkdirSync(docs);
-      // Each file is one long section about rotating keys: all of them match the question.
-      const paragraph = 'To rotate the signing keys, generate a new key pair, publish the public key, and retire the old key after every client has switched. ';
-      for (let i = 1; i <= 12; i++) {
-        const body = Array.from({ length: 8 }, (_, j) => `${paragraph}Step ${i}.${j} keeps the rotation safe for service ${String.fromCharCode(97 + i)}.`).join('\n');
-        writeFileSync(path.join(docs, `keys-${i}.md`), `# Rotating keys, part ${i}\n\n${body}\n`);
-      }
-      const longEnv = { OLLAMA_HOST: fixture.stub.url, RAG_DB: path.join(t.dir, 'db') };
-      const indexed = await runRag(['index', 'docs'], { cwd: t.dir, env: longEnv });
-      assert.equal(indexed.code, 0, indexed.stderr);
-
-      fixture.stub.resetLog();
-      const res = await runRag(['ask', '--json', '-k', '10', '--num-ctx', '2048', 'How do I rotate the signing keys?'], { cwd: t.dir, env: longEnv });
-      assert.equal(res.code, 0, res.stderr);
-      const doc = JSON.parse(res.stdout) as AskDoc;
-      const [chat] = fixture.stub.chatRequests();
-      assert.ok(chat);
-      // Naive packing of every retrieved passage would not fit 2048 tokens.
-      const retrieved = JSON.parse((await runRag(['search', '--json', '-k', '10', 'How do I rotate the signing keys?'], { cwd: t.dir, env: longEnv })).stdout) as { results: Array<{ text: string }> };
-      const naiveChars = retrieved.results.reduce((n, r) => n + r.text.length, 0);
-      assert.ok(naiveChars / 4 > 2048, `only ${naiveChars} characters retrieved: the case does not overflow`);
-      assert.ok(doc.sources.length < retrieved.results.length, 'some passages should have been left out');
-
-      assert.equal(chat.options?.num_ctx, 2048);
-      assert.equal(doc.num_ctx, 2048);
-      assert.equal(chat.truncated, false);
-      assert.ok(typeof chat.options?.num_predict === 'number' && chat.options.num_predict < 2048);
-      // The instructions survived at the front of the prompt, and the model cited a passage it was given.
-      assert.match(chat.messages[0]?.content ?? '', /^You answer questions using only the numbered passages/);
-      assert.equal(doc.found, true);
-      assert.ok(doc.citations.length > 0);
-    } finally {
-      t.cleanup();
+  it('packs many long passages into a small --num-ctx: the prompt fits and num_ctx is what was asked', async (ctx) => {
+    const t = tempDir(ctx);
+    const docs = path.join(t.dir, 'docs');
+    mkdirSync(docs);
+    // Each file is one long section about rotating keys: all of them match the question.
+    const paragraph = 'To rotate the signing keys, generate a new key pair, publish the public key, and retire the old key after every client has switched. ';
+    for (let i = 1; i <= 12; i++) {
+      const body = Array.from({ length: 8 }, (_, j) => `${paragraph}Step ${i}.${j} keeps the rotation safe for service ${String.fromCharCode(97 + i)}.`).join('\n');
+      writeFileSync(path.join(docs, `keys-${i}.md`), `# Rotating keys, part ${i}\n\n${body}\n`);
     }
+    const longEnv = { OLLAMA_HOST: fixture.stub.url, RAG_DB: path.join(t.dir, 'db') };
+    const indexed = await runRag(['index', 'docs'], { cwd: t.dir, env: longEnv });
+    assert.equal(indexed.code, 0, indexed.stderr);
+
+    fixture.stub.resetLog();
+    const res = await runRag(['ask', '--json', '-k', '10', '--num-ctx', '2048', 'How do I rotate the signing keys?'], { cwd: t.dir, env: longEnv });
+    assert.equal(res.code, 0, res.stderr);
+    const doc = JSON.parse(res.stdout) as AskDoc;
+    const [chat] = fixture.stub.chatRequests();
+    assert.ok(chat);
+    // Naive packing of every retrieved passage would not fit 2048 tokens.
+    const retrieved = JSON.parse((await runRag(['search', '--json', '-k', '10', 'How do I rotate the signing keys?'], { cwd: t.dir, env: longEnv })).stdout) as { results: Array<{ text: string }> };
+    const naiveChars = retrieved.results.reduce((n, r) => n + r.text.length, 0);
+    assert.ok(naiveChars / 4 > 2048, `only ${naiveChars} characters retrieved: the case does not overflow`);
+    assert.ok(doc.sources.length < retrieved.results.length, 'some passages should have been left out');
+
+    assert.equal(chat.options?.num_ctx, 2048);
+    assert.equal(doc.num_ctx, 2048);
+    assert.equal(chat.truncated, false);
+    assert.ok(typeof chat.options?.num_predict === 'number' && chat.options.num_predict < 2048);
+    // The instructions survived at the front of the prompt, and the model cited a passage it was given.
+    assert.match(chat.messages[0]?.content ?? '', /^You answer questions using only the numbered passages/);
+    assert.equal(doc.found, true);
+    assert.ok(doc.citations.length > 0);
   });
 
   it('a --num-ctx too small for one passage is a usage error, not "not found"', async () => {
@@ -240,35 +236,33 @@ describe('rag ask', () => {
     // Each test gets its own stub: a pull changes what is installed.
     const withoutChatModel = async (): Promise<Stub> => startStub({ installed: ['nomic-embed-text'] });
 
-    it('exits 4 naming ollama pull llama3.2', async () => {
+    it('exits 4 naming ollama pull llama3.2', async (t) => {
       const bare = await withoutChatModel();
-      try {
-        const res = await ask([QUESTION], { OLLAMA_HOST: bare.url });
-        assert.equal(res.code, 4);
-        assert.equal(res.stdout, '');
-        assert.match(res.stderr, /^rag: Model 'llama3\.2' is not installed — run 'ollama pull llama3\.2' or pass --pull\n$/);
-        assert.equal(bare.chatRequests().length, 0);
-      } finally {
+      t.after(async () => {
         await bare.close();
-      }
+      });
+      const res = await ask([QUESTION], { OLLAMA_HOST: bare.url });
+      assert.equal(res.code, 4);
+      assert.equal(res.stdout, '');
+      assert.match(res.stderr, /^rag: Model 'llama3\.2' is not installed — run 'ollama pull llama3\.2' or pass --pull\n$/);
+      assert.equal(bare.chatRequests().length, 0);
     });
 
-    it('--pull pulls it, then answers', async () => {
+    it('--pull pulls it, then answers', async (t) => {
       const bare = await withoutChatModel();
-      try {
-        const res = await ask(['--pull', QUESTION], { OLLAMA_HOST: bare.url });
-        assert.equal(res.code, 0, res.stderr);
-        assert.match(res.stdout, /\[\d+\]/);
-        // ollama-js 0.6.4 sends the name as `name` (notes/ollama.md); newer clients as `model`.
-        const pulls = bare.requests.filter((r) => r.route === '/api/pull').map((r) => {
-          const body = r.body as { model?: string; name?: string };
-          return body.model ?? body.name;
-        });
-        assert.deepEqual(pulls, ['llama3.2']);
-        assert.equal(bare.chatRequests().length, 1);
-      } finally {
+      t.after(async () => {
         await bare.close();
-      }
+      });
+      const res = await ask(['--pull', QUESTION], { OLLAMA_HOST: bare.url });
+      assert.equal(res.code, 0, res.stderr);
+      assert.match(res.stdout, /\[\d+\]/);
+      // ollama-js 0.6.4 sends the name as `name` (notes/ollama.md); newer clients as `model`.
+      const pulls = bare.requests.filter((r) => r.route === '/api/pull').map((r) => {
+        const body = r.body as { model?: string; name?: string };
+        return body.model ?? body.name;
+      });
+      assert.deepEqual(pulls, ['llama3.2']);
+      assert.equal(bare.chatRequests().length, 1);
     });
   });
 });
@@ -293,7 +287,7 @@ describe('rag ask errors: one rag: line, the documented exit code, a stack trace
       code: 5,
       pattern: /No index found .*run 'rag index/,
       setup: async () => {
-        const t = tempDir();
+        const t = makeTempDir();
         // The walk-up must find nothing: no .rag in the temp folder or any folder above it.
         for (let dir = t.dir; ; dir = path.dirname(dir)) {
           assert.ok(!existsSync(path.join(dir, '.rag')), `${dir}/.rag exists: the no-index case cannot be tested here`);

@@ -14,14 +14,12 @@ import { run } from '../../src/main.js';
 import { OllamaClient } from '../../src/ollama.js';
 import { openIndex, retrieve } from '../../src/retrieve/retrieve.js';
 import { startStub, type Stub } from '../ollama-stub/server.js';
-import { REPO_ROOT, tempDir } from '../helpers/paths.js';
+import { REPO_ROOT, makeTempDir } from '../helpers/paths.js';
 import { runRag } from '../helpers/test-io.js';
 import { useIndexedCorpus } from '../helpers/indexed-corpus.js';
-
-const ANSI = /\u001b\[/;
+import { ANSI_ESCAPE, stripAnsi } from '../helpers/ansi.js';
 import type { SearchJson as SearchDoc } from '../../src/render/json.js';
 
-const strip = (text: string): string => text.replace(/\u001b\[[0-9;]*m/g, '');
 const QUERY = 'How do I change the embedding model?';
 
 /** `1. path:a-b · heading (0.0323)` headers of the text output. */
@@ -65,19 +63,19 @@ describe('rag search over corpus/', () => {
     const tty = await search([QUERY], { stdoutIsTTY: true, env: { COLUMNS: '80' } });
     assert.equal(piped.code, 0, piped.stderr);
     assert.equal(tty.code, 0, tty.stderr);
-    assert.doesNotMatch(piped.stdout, ANSI);
-    assert.match(tty.stdout, ANSI, 'a terminal gets colour');
+    assert.doesNotMatch(piped.stdout, ANSI_ESCAPE);
+    assert.match(tty.stdout, ANSI_ESCAPE, 'a terminal gets colour');
 
     const expected = doc.results.map((r) => ({ rank: r.rank, path: r.path, start: r.start_line, end: r.end_line, heading: r.heading, score: Number(r.score.toFixed(4)) }));
     assert.deepEqual(headers(piped.stdout), expected);
-    assert.deepEqual(headers(strip(tty.stdout)), expected);
+    assert.deepEqual(headers(stripAnsi(tty.stdout)), expected);
 
     // Piped: every line of every passage, indented, so grep sees them all.
     for (const r of doc.results) {
       for (const line of r.text.split('\n')) assert.ok(piped.stdout.includes(`   ${line}`), `missing from piped output: ${line}`);
     }
     // Terminal: one line per passage, cut to about two screen widths, marked with an ellipsis.
-    const plain = strip(tty.stdout);
+    const plain = stripAnsi(tty.stdout);
     const bodies = plain.split('\n').filter((l) => l.startsWith('   '));
     assert.equal(bodies.length, doc.results.length);
     for (const body of bodies) assert.ok(body.length <= 3 + 2 * 77, `preview too long (${body.length})`);
@@ -141,7 +139,7 @@ describe('rag search over corpus/', () => {
 
 describe('hybrid retrieval: full text and vectors each find what the other misses', () => {
   let stub: Stub;
-  let t: ReturnType<typeof tempDir>;
+  let t: ReturnType<typeof makeTempDir>;
   let env: Record<string, string>;
   const FILES: Record<string, string> = {
     // The identifier sits in a passage that is otherwise about gardening.
@@ -154,7 +152,7 @@ describe('hybrid retrieval: full text and vectors each find what the other misse
 
   before(async () => {
     stub = await startStub();
-    t = tempDir();
+    t = makeTempDir();
     mkdirSync(path.join(t.dir, 'docs'));
     for (const [name, text] of Object.entries(FILES)) writeFileSync(path.join(t.dir, 'docs', name), text);
     env = { OLLAMA_HOST: stub.url, RAG_DB: path.join(t.dir, 'db') };

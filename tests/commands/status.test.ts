@@ -8,20 +8,21 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startStub, type Stub } from '../ollama-stub/server.js';
-import { CORPUS, REPO_ROOT, tempDir } from '../helpers/paths.js';
+import { startTestStub } from '../helpers/stub.js';
+import { CORPUS, REPO_ROOT, makeTempDir, tempDir } from '../helpers/paths.js';
 import { runRag } from '../helpers/test-io.js';
 import { closedPort } from '../helpers/indexed-corpus.js';
 import type { StatusJson as StatusDoc } from '../../src/render/json.js';
 
 describe('rag status', () => {
   let stub: Stub;
-  let db: ReturnType<typeof tempDir>;
+  let db: ReturnType<typeof makeTempDir>;
   let env: Record<string, string>;
   let indexed: { files: { seen: number }; chunks: { total: number }; dimensions: number };
 
   before(async () => {
     stub = await startStub();
-    db = tempDir();
+    db = makeTempDir();
     env = { OLLAMA_HOST: stub.url, RAG_DB: db.dir };
     const res = await runRag(['index', '--json', CORPUS], { cwd: REPO_ROOT, env });
     assert.equal(res.code, 0, res.stderr);
@@ -33,19 +34,15 @@ describe('rag status', () => {
     await stub.close();
   });
 
-  it('on a fresh folder: exit 5, "no index", and the Ollama and model lines are still shown', async () => {
-    const t = tempDir();
-    try {
-      const res = await runRag(['status'], { cwd: t.dir, env: { OLLAMA_HOST: stub.url, RAG_DB: path.join(t.dir, 'none') } });
-      assert.equal(res.code, 5);
-      assert.match(res.stdout, /^Index\s+\S+none \(none yet\)$/m);
-      assert.match(res.stdout, new RegExp(`^Ollama\\s+${stub.url.replace(/\./g, '\\.')} ✓ version \\d`, 'm'));
-      assert.match(res.stdout, /^\s+embedding nomic-embed-text ✓$/m);
-      assert.match(res.stdout, /^\s+chat\s+llama3\.2 ✓$/m);
-      assert.match(res.stderr, /^rag: No index at .* — run 'rag index/);
-    } finally {
-      t.cleanup();
-    }
+  it('on a fresh folder: exit 5, "no index", and the Ollama and model lines are still shown', async (ctx) => {
+    const t = tempDir(ctx);
+    const res = await runRag(['status'], { cwd: t.dir, env: { OLLAMA_HOST: stub.url, RAG_DB: path.join(t.dir, 'none') } });
+    assert.equal(res.code, 5);
+    assert.match(res.stdout, /^Index\s+\S+none \(none yet\)$/m);
+    assert.match(res.stdout, new RegExp(`^Ollama\\s+${stub.url.replace(/\./g, '\\.')} ✓ version \\d`, 'm'));
+    assert.match(res.stdout, /^\s+embedding nomic-embed-text ✓$/m);
+    assert.match(res.stdout, /^\s+chat\s+llama3\.2 ✓$/m);
+    assert.match(res.stderr, /^rag: No index at .* — run 'rag index/);
   });
 
   it('after indexing: exit 0 with files, passages, model and dimensions', async () => {
@@ -59,26 +56,22 @@ describe('rag status', () => {
     assert.doesNotMatch(res.stdout, /✗/);
   });
 
-  it('an interrupted rebuild: still exit 0, saying how far it got and how to resume it', async () => {
-    const t = tempDir();
-    try {
-      cpSync(db.dir, t.dir, { recursive: true });
-      const live = JSON.parse(readFileSync(path.join(t.dir, 'manifest.json'), 'utf8')) as { generation: number };
-      const next = live.generation + 1;
-      writeFileSync(path.join(t.dir, 'rebuild.json'), JSON.stringify({ ...live, generation: next, embedModel: 'mxbai-embed-large', dimensions: 1024, hasPendingWrites: true }));
-      writeFileSync(path.join(t.dir, `files_g${next}.json`), JSON.stringify(['a.md', 'b.md'].map((p) => ({ path: p, size: 1, mtimeMs: 1, hash: 'h', chunks: 1 }))));
-      const withRebuild = { ...env, RAG_DB: t.dir };
-      const text = await runRag(['status'], { cwd: REPO_ROOT, env: withRebuild });
-      assert.equal(text.code, 0, text.stderr);
-      assert.match(text.stdout, /^ {2}rebuild {3}interrupted after 2 file\(s\) \(mxbai-embed-large, 1200\/150\): run the same 'rag index --rebuild' again to resume it$/m);
-      const doc = JSON.parse((await runRag(['status', '--json'], { cwd: REPO_ROOT, env: withRebuild })).stdout) as StatusDoc;
-      assert.deepEqual(doc.index.pending_rebuild, { files: 2, embed_model: 'mxbai-embed-large', chunk_size: 1200, chunk_overlap: 150 });
-      const plain = JSON.parse((await runRag(['status', '--json'], { cwd: REPO_ROOT, env })).stdout) as StatusDoc;
-      assert.equal(plain.index.pending_rebuild, null);
-      assert.doesNotMatch((await runRag(['status'], { cwd: REPO_ROOT, env })).stdout, /rebuild/);
-    } finally {
-      t.cleanup();
-    }
+  it('an interrupted rebuild: still exit 0, saying how far it got and how to resume it', async (ctx) => {
+    const t = tempDir(ctx);
+    cpSync(db.dir, t.dir, { recursive: true });
+    const live = JSON.parse(readFileSync(path.join(t.dir, 'manifest.json'), 'utf8')) as { generation: number };
+    const next = live.generation + 1;
+    writeFileSync(path.join(t.dir, 'rebuild.json'), JSON.stringify({ ...live, generation: next, embedModel: 'mxbai-embed-large', dimensions: 1024, hasPendingWrites: true }));
+    writeFileSync(path.join(t.dir, `files_g${next}.json`), JSON.stringify(['a.md', 'b.md'].map((p) => ({ path: p, size: 1, mtimeMs: 1, hash: 'h', chunks: 1 }))));
+    const withRebuild = { ...env, RAG_DB: t.dir };
+    const text = await runRag(['status'], { cwd: REPO_ROOT, env: withRebuild });
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^ {2}rebuild {3}interrupted after 2 file\(s\) \(mxbai-embed-large, 1200\/150\): run the same 'rag index --rebuild' again to resume it$/m);
+    const doc = JSON.parse((await runRag(['status', '--json'], { cwd: REPO_ROOT, env: withRebuild })).stdout) as StatusDoc;
+    assert.deepEqual(doc.index.pending_rebuild, { files: 2, embed_model: 'mxbai-embed-large', chunk_size: 1200, chunk_overlap: 150 });
+    const plain = JSON.parse((await runRag(['status', '--json'], { cwd: REPO_ROOT, env })).stdout) as StatusDoc;
+    assert.equal(plain.index.pending_rebuild, null);
+    assert.doesNotMatch((await runRag(['status'], { cwd: REPO_ROOT, env })).stdout, /rebuild/);
   });
 
   it('with Ollama down: exit 3, the index still described', async () => {
@@ -90,16 +83,12 @@ describe('rag status', () => {
     assert.match(res.stderr, /^rag: Cannot reach Ollama at http:\/\/127\.0\.0\.1:\d+/m);
   });
 
-  it('a missing model: exit 4 naming the pull command', async () => {
-    const bare = await startStub({ installed: ['nomic-embed-text'] });
-    try {
-      const res = await runRag(['status'], { cwd: REPO_ROOT, env: { ...env, OLLAMA_HOST: bare.url } });
-      assert.equal(res.code, 4);
-      assert.match(res.stdout, /^\s+chat\s+llama3\.2 ✗$/m);
-      assert.match(res.stderr, /^rag: Model 'llama3\.2' is not installed — run 'ollama pull llama3\.2'/m);
-    } finally {
-      await bare.close();
-    }
+  it('a missing model: exit 4 naming the pull command', async (t) => {
+    const bare = await startTestStub(t, { installed: ['nomic-embed-text'] });
+    const res = await runRag(['status'], { cwd: REPO_ROOT, env: { ...env, OLLAMA_HOST: bare.url } });
+    assert.equal(res.code, 4);
+    assert.match(res.stdout, /^\s+chat\s+llama3\.2 ✗$/m);
+    assert.match(res.stderr, /^rag: Model 'llama3\.2' is not installed — run 'ollama pull llama3\.2'/m);
   });
 
   it('--json: ready, index, ollama, models and problems; the same exit code and stderr as text', async () => {

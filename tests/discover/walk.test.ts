@@ -1,19 +1,13 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
+import { tempDir } from '../helpers/paths.js';
 import { discoverFiles, relativePath, type DiscoverOptions, type Discovery } from '../../src/discover/walk.js';
 import { BYTES_PER_MB, sizeLimitReason } from '../../src/load/text.js';
 
 type Tree = Record<string, string | Uint8Array>;
-
-async function tempDir(t: TestContext): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'rag-discover-'));
-  t.after(() => fs.rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 async function writeTree(base: string, tree: Tree): Promise<void> {
   for (const [rel, content] of Object.entries(tree)) {
@@ -25,7 +19,7 @@ async function writeTree(base: string, tree: Tree): Promise<void> {
 
 /** A temp folder holding `tree`; it is the index root. */
 async function project(t: TestContext, tree: Tree): Promise<string> {
-  const root = await tempDir(t);
+  const root = tempDir(t, 'rag-discover-').dir;
   await writeTree(root, tree);
   return root;
 }
@@ -313,7 +307,7 @@ describe('file checks', () => {
 describe('symlinks', () => {
   test('a symlink to a folder is followed, under the link path', async (t) => {
     const root = await project(t, { 'docs/a.md': 'a' });
-    const outside = await tempDir(t);
+    const outside = tempDir(t, 'rag-discover-').dir;
     await writeTree(outside, { 'b.md': 'b' });
     await fs.symlink(outside, path.join(root, 'linked'), 'dir');
     const found = await discoverRoot(root);
@@ -379,7 +373,7 @@ describe('arguments and paths', () => {
   });
 
   test("relPath is root-relative with '/' separators, '../' when outside the root", async (t) => {
-    const base = await tempDir(t);
+    const base = tempDir(t, 'rag-discover-').dir;
     await writeTree(base, { 'project/docs/deep/a.md': 'a', 'other/b.md': 'b' });
     const root = path.join(base, 'project');
     const found = await discoverFiles([root, path.join(base, 'other')], optionsFor(root));

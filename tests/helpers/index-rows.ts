@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { readManifest, tableName } from '../../src/store/manifest.js';
 import type { Stub } from '../ollama-stub/server.js';
-import { tempDir } from './paths.js';
+import { makeTempDir } from './paths.js';
 import { runRag } from './test-io.js';
 
 export type Row = { id: string; path: string };
@@ -29,7 +29,7 @@ export function assertNoDuplicateIds(rows: Row[]): void {
 
 /** The rows a fresh index of the same tree holds: what every incremental path must end at. */
 export async function cleanBuild(cwd: string, args: string[], stub: Stub): Promise<Row[]> {
-  const fresh = tempDir('rag-clean-');
+  const fresh = makeTempDir('rag-clean-');
   try {
     const res = await runRag(['index', ...args], { cwd, env: { OLLAMA_HOST: stub.url, RAG_DB: fresh.dir } });
     assert.equal(res.code, 0, res.stderr);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before } from 'node:test';
 import { startStub, type Stub } from '../ollama-stub/server.js';
-import { CORPUS, REPO_ROOT, tempDir } from './paths.js';
+import { CORPUS, REPO_ROOT, makeTempDir } from './paths.js';
 import { runRag } from './test-io.js';
 
 export interface IndexedCorpus {
@@ -19,10 +19,10 @@ export interface IndexedCorpus {
 /** Registers before/after hooks in the calling `describe`; read the fields inside tests. */
 export function useIndexedCorpus(): IndexedCorpus {
   let stub: Stub | undefined;
-  let db: ReturnType<typeof tempDir> | undefined;
+  let db: ReturnType<typeof makeTempDir> | undefined;
   before(async () => {
     stub = await startStub();
-    db = tempDir();
+    db = makeTempDir();
     const indexed = await runRag(['index', CORPUS], { cwd: REPO_ROOT, env: { OLLAMA_HOST: stub.url, RAG_DB: db.dir } });
     assert.equal(indexed.code, 0, indexed.stderr);
   });

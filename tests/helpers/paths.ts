@@ -18,16 +18,28 @@ export const REPO_ROOT = findRepoRoot();
 export const CORPUS = path.join(REPO_ROOT, 'corpus');
 export const BIN = path.join(REPO_ROOT, 'bin', 'rag.cjs');
 
-/** A fresh temp folder, removed by the returned cleanup. */
-export function tempDir(prefix = 'rag-test-'): { dir: string; cleanup: () => void } {
+/** Where a clean-up can be registered: a test's context (`t`), or `{ after }` from node:test in a describe. */
+export interface CleanupHooks {
+  after(fn: () => unknown): void;
+}
+
+/** A fresh temp folder and its removal, for fixtures set up in `before` and torn down in `after`. */
+export function makeTempDir(prefix = 'rag-test-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** A copy of corpus/ in a temp folder, so tests can edit files freely. */
-export function corpusCopy(): { dir: string; corpus: string; cleanup: () => void } {
-  const t = tempDir();
-  const corpus = path.join(t.dir, 'corpus');
+/** A fresh temp folder, removed when the test (or suite) `t` ends. */
+export function tempDir(t: CleanupHooks, prefix = 'rag-test-'): { dir: string } {
+  const made = makeTempDir(prefix);
+  t.after(made.cleanup);
+  return { dir: made.dir };
+}
+
+/** A copy of corpus/ in a temp folder removed when `t` ends, so tests can edit files freely. */
+export function corpusCopy(t: CleanupHooks): { dir: string; corpus: string } {
+  const { dir } = tempDir(t);
+  const corpus = path.join(dir, 'corpus');
   cpSync(CORPUS, corpus, { recursive: true });
-  return { ...t, corpus };
+  return { dir, corpus };
 }

@@ -1,15 +1,9 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { describe, test, type TestContext } from 'node:test';
+import { describe, test } from 'node:test';
+import { tempDir } from '../helpers/paths.js';
 import { BYTES_PER_MB, decodeText, describeFsError, hashBytes, loadFile, sizeLimitReason } from '../../src/load/text.js';
-
-async function tempDir(t: TestContext): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'rag-load-'));
-  t.after(() => fs.rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 function bytesOf(...parts: Array<string | number[]>): Uint8Array {
   return Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : Buffer.from(part))));
@@ -125,7 +119,7 @@ describe('sizeLimitReason', () => {
 
 describe('loadFile', () => {
   test('reads, decodes and hashes a text file', async (t) => {
-    const dir = await tempDir(t);
+    const dir = tempDir(t, 'rag-load-').dir;
     const file = path.join(dir, 'notes.md');
     const raw = bytesOf([0xef, 0xbb, 0xbf], '# Title\r\n\r\nBody\r\n');
     await fs.writeFile(file, raw);
@@ -139,7 +133,7 @@ describe('loadFile', () => {
   });
 
   test('Latin-1 file comes back as text with encoding latin-1', async (t) => {
-    const dir = await tempDir(t);
+    const dir = tempDir(t, 'rag-load-').dir;
     const file = path.join(dir, 'latin1.txt');
     await fs.writeFile(file, bytesOf('caf', [0xe9], '\n'));
     const result = await loadFile(file, BYTES_PER_MB);
@@ -148,7 +142,7 @@ describe('loadFile', () => {
   });
 
   test('the hash changes when one byte changes', async (t) => {
-    const dir = await tempDir(t);
+    const dir = tempDir(t, 'rag-load-').dir;
     const file = path.join(dir, 'a.txt');
     await fs.writeFile(file, 'hello world\n');
     const before = await loadFile(file, BYTES_PER_MB);
@@ -165,7 +159,7 @@ describe('loadFile', () => {
   });
 
   test('an empty file is ok with empty text', async (t) => {
-    const dir = await tempDir(t);
+    const dir = tempDir(t, 'rag-load-').dir;
     const file = path.join(dir, 'empty.md');
     await fs.writeFile(file, '');
     assert.deepEqual(await loadFile(file, BYTES_PER_MB), {
@@ -178,24 +172,24 @@ describe('loadFile', () => {
   });
 
   test('a binary file is refused', async (t) => {
-    const dir = await tempDir(t);
+    const dir = tempDir(t, 'rag-load-').dir;
     const file = path.join(dir, 'image.md');
     await fs.writeFile(file, bytesOf([0x89], 'PNG\r\n', [0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d], 'IHDR'));
     assert.deepEqual(await loadFile(file, BYTES_PER_MB), { ok: false, reason: 'binary file' });
   });
 
   test('a file that vanished is reported, not thrown', async (t) => {
-    const dir = await tempDir(t);
+    const dir = tempDir(t, 'rag-load-').dir;
     assert.deepEqual(await loadFile(path.join(dir, 'gone.md'), BYTES_PER_MB), { ok: false, reason: 'file vanished' });
   });
 
   test('a folder is not a regular file', async (t) => {
-    const dir = await tempDir(t);
+    const dir = tempDir(t, 'rag-load-').dir;
     assert.deepEqual(await loadFile(dir, BYTES_PER_MB), { ok: false, reason: 'not a regular file' });
   });
 
   test('a file over the limit is refused with the limit in the reason', async (t) => {
-    const dir = await tempDir(t);
+    const dir = tempDir(t, 'rag-load-').dir;
     const file = path.join(dir, 'big.md');
     await fs.writeFile(file, 'x'.repeat(2048));
     assert.deepEqual(await loadFile(file, 1024), { ok: false, reason: sizeLimitReason(1024) });

@@ -82,6 +82,8 @@ export interface Stub {
   truncatedEmbedInputs(): number;
   /** Union of the intervals during which at least one request held a processing slot. */
   busyMs(): number;
+  /** The most requests holding a processing slot at once since start or resetLog(). */
+  peakParallel(): number;
   failNext(route: StubRoute, failure: StubFailure, times?: number): void;
   setCost(cost: StubCost): void;
   resetLog(): void;
@@ -364,6 +366,7 @@ export async function startStub(options: StubOptions = {}): Promise<Stub> {
     chatRequests: () => chats.map((c) => ({ ...c })),
     truncatedEmbedInputs: () => truncatedEmbeds,
     busyMs: () => slots.busyMs(),
+    peakParallel: () => slots.peakRunning(),
     failNext(path: StubRoute, failure: StubFailure, times = 1): void {
       if (!SCRIPTABLE.has(path)) throw new Error(`ollama stub: cannot script ${path}`);
       if (typeof failure === 'object' && 'reply' in failure && path !== '/api/chat') throw new Error(`ollama stub: a scripted reply is only for /api/chat, not ${path}`);

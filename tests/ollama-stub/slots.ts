@@ -8,6 +8,7 @@ export class ProcessingSlots {
   private readonly waiting: Array<() => void> = [];
   private busyTotal = 0;
   private busySince = 0;
+  private peak = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
 
   /** `parallel` is read on every decision, so a cost change applies to the next request. */
@@ -63,8 +64,14 @@ export class ProcessingSlots {
     return this.busyTotal + (this.running > 0 ? performance.now() - this.busySince : 0);
   }
 
+  /** The most slots held at once since the last reset: what tests assert instead of timings. */
+  peakRunning(): number {
+    return this.peak;
+  }
+
   resetBusy(): void {
     this.busyTotal = 0;
+    this.peak = this.running;
     if (this.running > 0) this.busySince = performance.now();
   }
 
@@ -76,5 +83,6 @@ export class ProcessingSlots {
   private start(): void {
     if (this.running === 0) this.busySince = performance.now();
     this.running++;
+    this.peak = Math.max(this.peak, this.running);
   }
 }

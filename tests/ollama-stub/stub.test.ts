@@ -5,11 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { test, type TestContext } from 'node:test';
 import { Ollama, type ChatResponse, type Message, type ShowResponse } from 'ollama';
 import { embedText, startStub, type Stub, type StubOptions } from './server.js';
+import { startTestStub } from '../helpers/stub.js';
+import { waitUntil } from '../helpers/poll.js';
 
 async function withStub(t: TestContext, options?: StubOptions): Promise<{ stub: Stub; client: Ollama }> {
-  const stub = await startStub(options);
-  // close() rejects on unused scripted failures, which fails the test that left them.
-  t.after(() => stub.close());
+  const stub = await startTestStub(t, options);
   return { stub, client: new Ollama({ host: stub.url }) };
 }
 
@@ -279,10 +279,13 @@ test('scripted failures: reset and delay', async (t) => {
   await assert.rejects(client.pull({ model: 'llama3.2' }), { name: 'TypeError', message: 'fetch failed' });
   await assert.rejects(client.show({ model: 'llama3.2' }), { status_code: 404 }, 'a reset pull installs nothing');
 
-  stub.failNext('/api/version', { delayMs: 40 });
-  const started = performance.now();
-  assert.deepEqual(await client.version(), { version: '0.33.0' });
-  assert.ok(performance.now() - started >= 35);
+  stub.failNext('/api/version', { delayMs: 100 });
+  const answered: string[] = [];
+  const delayed = client.version().then((v) => answered.push(`version ${v.version}`));
+  await waitUntil(() => stub.requests.some((r) => r.route === '/api/version'), 'the delayed request has arrived');
+  await client.list().then(() => answered.push('tags'));
+  await delayed;
+  assert.deepEqual(answered, ['tags', 'version 0.33.0'], 'a request sent later overtakes the delayed one');
 });
 
 test('scripted failures: a chat stream cut midway surfaces as a client error', async (t) => {
@@ -308,29 +311,41 @@ test('close() rejects, naming the route, when a scripted failure was never used'
   await assert.rejects(stub.close(), /never used: \/api\/chat/);
 });
 
-test('with a cost and parallel=1, concurrent requests queue and busy time adds up', async (t) => {
-  const { stub, client } = await withStub(t, { cost: { embedMsPerRequest: 60, embedMsPerInput: 10 } });
-  const embed = (): Promise<unknown> => client.embed({ model: 'nomic-embed-text', input: ['a', 'b'] });
-  let started = performance.now();
-  await Promise.all([embed(), embed()]);
-  assert.ok(performance.now() - started >= 140, 'the second request waited for the first');
-  assert.ok(stub.busyMs() >= 140 && stub.busyMs() < 1000, `busy ${stub.busyMs()}`);
+test('with a cost, requests wait for the parallel slots and are served in arrival order', async (t) => {
+  const { stub, client } = await withStub(t, { cost: { embedMsPerRequest: 30, embedMsPerInput: 5 } });
+  const words = ['first', 'second', 'third', 'fourth'];
+  const concurrently = async (): Promise<string[]> => {
+    const finished: string[] = [];
+    await Promise.all(words.map((w) => client.embed({ model: 'nomic-embed-text', input: [w, 'b'] }).then(() => finished.push(w))));
+    return finished;
+  };
+  const arrived = (): string[] => stub.embedInputs().filter((input) => words.includes(input));
 
-  stub.setCost({ embedMsPerRequest: 80, parallel: 2 });
+  const serial = await concurrently();
+  assert.equal(stub.peakParallel(), 1, 'parallel 1: one request at a time');
+  assert.deepEqual(serial, arrived(), 'FIFO: answered in the order they arrived');
+  // Timers never fire early, so the busy time is at least the simulated cost of all four.
+  assert.ok(stub.busyMs() >= 4 * 40 * 0.9, `busy ${stub.busyMs()}`);
+
+  stub.setCost({ embedMsPerRequest: 30, parallel: 2 });
   stub.resetLog();
-  started = performance.now();
-  await Promise.all([embed(), embed()]);
-  // Serial processing would take >= 160 ms; any overlap at all shows below that.
-  assert.ok(stub.busyMs() >= 75 && stub.busyMs() < 159, `overlapping busy ${stub.busyMs()}`);
+  await concurrently();
+  assert.equal(stub.peakParallel(), 2, 'parallel 2: two at once, never more');
+
+  stub.setCost({});
+  stub.resetLog();
+  await concurrently();
+  assert.equal(stub.peakParallel(), 0, 'no cost: no slot is ever held');
+  assert.equal(stub.busyMs(), 0);
 
   stub.setCost({ chatMsPerToken: 2 });
-  stub.resetLog();
   const parts: string[] = [];
   for await (const part of await client.chat({ model: 'llama3.2', messages: ragMessages('How do I change the embedding model?'), stream: true })) {
     parts.push(part.message.content);
   }
   assert.equal(parts.join(''), CONFIG_ANSWER);
-  assert.ok(stub.busyMs() >= 2 * (parts.length - 1) * 0.8, `chat busy ${stub.busyMs()}`);
+  assert.equal(stub.peakParallel(), 1, 'a streamed chat holds a slot');
+  assert.ok(stub.busyMs() > 0);
 });
 
 test('stub-main runs the stub as a process and prints OLLAMA_HOST', async () => {

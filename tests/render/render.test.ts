@@ -12,10 +12,10 @@ import { errorJson, writeJson } from '../../src/render/json.js';
 import { createStyle } from '../../src/render/style.js';
 import { location, renderHits, renderSources, snippet, sourcesToShow, statusText } from '../../src/render/text.js';
 import type { Hit, StatusReport } from '../../src/types.js';
+import { ANSI_ESCAPE, stripAnsi } from '../helpers/ansi.js';
 
 const plain = createStyle(false);
 const colour = createStyle(true);
-const ANSI = /\u001b\[[0-9;]*m/g;
 
 function hit(n: number, overrides: Partial<Hit> = {}): Hit {
   return {
@@ -112,8 +112,8 @@ describe('renderHits', () => {
 
   it('colour changes only the escapes, never the text', () => {
     const coloured = renderHits(hits, colour, { width: 100, isTTY: true });
-    assert.match(coloured, ANSI);
-    assert.equal(coloured.replace(ANSI, ''), renderHits(hits, plain, { width: 100, isTTY: true }));
+    assert.match(coloured, ANSI_ESCAPE);
+    assert.equal(stripAnsi(coloured), renderHits(hits, plain, { width: 100, isTTY: true }));
   });
 
   it('no hits, no output', () => {

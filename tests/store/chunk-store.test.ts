@@ -36,29 +36,21 @@ function row(path: string, i: number, text?: string, isLong = false): ChunkRow {
 }
 
 describe('ChunkStore', () => {
-  it('replaces one file\'s rows in one write and leaves other files alone', async () => {
-    const dir = tempDir();
-    try {
-      const store = await ChunkStore.open(dir.dir, 't', { dimensions: DIMS, create: true });
-      await store.replaceFiles(['a.md', 'b.md'], [row('a.md', 0), row('a.md', 1), row('b.md', 0)]);
-      await store.replaceFiles(['a.md'], [row('a.md', 1), row('a.md', 2)]);
-      assert.deepEqual((await tableRows(dir.dir, 't')).map((r) => r.id), ['a.md#1', 'a.md#2', 'b.md#0']);
-      await store.replaceFiles(["it's.md"], [row("it's.md", 0)]);
-      await store.removeFiles(['a.md', "it's.md"]);
-      assert.deepEqual((await tableRows(dir.dir, 't')).map((r) => r.id), ['b.md#0']);
-    } finally {
-      dir.cleanup();
-    }
+  it('replaces one file\'s rows in one write and leaves other files alone', async (ctx) => {
+    const dir = tempDir(ctx);
+    const store = await ChunkStore.open(dir.dir, 't', { dimensions: DIMS, create: true });
+    await store.replaceFiles(['a.md', 'b.md'], [row('a.md', 0), row('a.md', 1), row('b.md', 0)]);
+    await store.replaceFiles(['a.md'], [row('a.md', 1), row('a.md', 2)]);
+    assert.deepEqual((await tableRows(dir.dir, 't')).map((r) => r.id), ['a.md#1', 'a.md#2', 'b.md#0']);
+    await store.replaceFiles(["it's.md"], [row("it's.md", 0)]);
+    await store.removeFiles(['a.md', "it's.md"]);
+    assert.deepEqual((await tableRows(dir.dir, 't')).map((r) => r.id), ['b.md#0']);
   });
 
-  it('refuses a vector of the wrong length instead of letting LanceDB pad it', async () => {
-    const dir = tempDir();
-    try {
-      const store = await ChunkStore.open(dir.dir, 't', { dimensions: DIMS, create: true });
-      await assert.rejects(store.replaceFiles(['a.md'], [{ ...row('a.md', 0), vector: [1, 2, 3] }]), /3 dimensions, the index has 8/);
-    } finally {
-      dir.cleanup();
-    }
+  it('refuses a vector of the wrong length instead of letting LanceDB pad it', async (ctx) => {
+    const dir = tempDir(ctx);
+    const store = await ChunkStore.open(dir.dir, 't', { dimensions: DIMS, create: true });
+    await assert.rejects(store.replaceFiles(['a.md'], [{ ...row('a.md', 0), vector: [1, 2, 3] }]), /3 dimensions, the index has 8/);
   });
 
   it('sanitises full-text queries to plain words', () => {
@@ -74,101 +66,81 @@ describe('ChunkStore', () => {
   // Without the LanceDB pool settings main.ts makes for store commands (tuneProcess), this
   // build never returned on a 2-CPU machine; the timeout turns such a hang into a failure
   // instead of a stuck suite.
-  it('builds the full-text index over 25,000 rows and searches it', { timeout: 60_000 }, async () => {
+  it('builds the full-text index over 25,000 rows and searches it', { timeout: 60_000 }, async (ctx) => {
     tuneProcess('search', process.env, os.availableParallelism());
-    const dir = tempDir();
-    try {
-      const store = await ChunkStore.open(dir.dir, 't', { dimensions: DIMS, create: true });
-      for (let f = 0; f < 5; f++) {
-        const path = `docs/file${f}.md`;
-        const rows = Array.from({ length: 5000 }, (_, i) => row(path, i, undefined, true));
-        if (f === 3) rows[42] = row(path, 42, 'the zeppelin hangar procedure');
-        await store.replaceFiles([path], rows);
-      }
-      await store.maintain();
-      assert.equal(await store.countRows(), 25_000);
-      assert.ok(await store.hasTextIndex());
-      const hits = await store.textSearch('zeppelin', 3);
-      assert.equal(hits[0]?.id, 'docs/file3.md#42');
-    } finally {
-      dir.cleanup();
+    const dir = tempDir(ctx);
+    const store = await ChunkStore.open(dir.dir, 't', { dimensions: DIMS, create: true });
+    for (let f = 0; f < 5; f++) {
+      const path = `docs/file${f}.md`;
+      const rows = Array.from({ length: 5000 }, (_, i) => row(path, i, undefined, true));
+      if (f === 3) rows[42] = row(path, 42, 'the zeppelin hangar procedure');
+      await store.replaceFiles([path], rows);
     }
+    await store.maintain();
+    assert.equal(await store.countRows(), 25_000);
+    assert.ok(await store.hasTextIndex());
+    const hits = await store.textSearch('zeppelin', 3);
+    assert.equal(hits[0]?.id, 'docs/file3.md#42');
   });
 
   describe('maintain()', () => {
-    it('indexes a first build without rewriting it, and searches rows written after the index', async () => {
-      const dir = tempDir();
-      try {
-        const store = await ChunkStore.open(dir.dir, 't', { dimensions: DIMS, create: true });
-        for (const f of ['a.md', 'b.md', 'c.md']) await store.replaceFiles([f], Array.from({ length: 20 }, (_, i) => row(f, i)), { hasNoRowsYet: true });
-        assert.deepEqual(await store.maintain(), { compacted: false, indexesBuilt: ['search_text'] });
-        assert.equal(await store.fragmentCount(), 3);
-        // One new row of 61: the index leaves it to brute force, and search still finds it.
-        await store.replaceFiles(['d.md'], [row('d.md', 0, 'the zeppelin hangar procedure')]);
-        assert.deepEqual(await store.maintain(), { compacted: false, indexesBuilt: [] });
-        assert.equal((await store.textSearch('zeppelin', 3))[0]?.id, 'd.md#0');
-      } finally {
-        dir.cleanup();
-      }
+    it('indexes a first build without rewriting it, and searches rows written after the index', async (ctx) => {
+      const dir = tempDir(ctx);
+      const store = await ChunkStore.open(dir.dir, 't', { dimensions: DIMS, create: true });
+      for (const f of ['a.md', 'b.md', 'c.md']) await store.replaceFiles([f], Array.from({ length: 20 }, (_, i) => row(f, i)), { hasNoRowsYet: true });
+      assert.deepEqual(await store.maintain(), { compacted: false, indexesBuilt: ['search_text'] });
+      assert.equal(await store.fragmentCount(), 3);
+      // One new row of 61: the index leaves it to brute force, and search still finds it.
+      await store.replaceFiles(['d.md'], [row('d.md', 0, 'the zeppelin hangar procedure')]);
+      assert.deepEqual(await store.maintain(), { compacted: false, indexesBuilt: [] });
+      assert.equal((await store.textSearch('zeppelin', 3))[0]?.id, 'd.md#0');
     });
 
-    it('compacts once more than a tenth of the rows are outside the full-text index', async () => {
-      const dir = tempDir();
-      try {
-        const store = await ChunkStore.open(dir.dir, 't', { dimensions: DIMS, create: true });
-        await store.replaceFiles(['a.md'], Array.from({ length: 20 }, (_, i) => row('a.md', i)));
-        await store.maintain();
-        await store.replaceFiles(['b.md'], [0, 1, 2].map((i) => row('b.md', i, i === 1 ? 'the zeppelin hangar procedure' : undefined)));
-        assert.deepEqual(await store.maintain(), { compacted: true, indexesBuilt: [] });
-        // The new rows are in the index now, so nothing is due any more.
-        assert.deepEqual(await store.maintain(), { compacted: false, indexesBuilt: [] });
-        assert.equal(await store.countRows(), 23);
-        assert.equal((await store.textSearch('zeppelin', 3))[0]?.id, 'b.md#1');
-      } finally {
-        dir.cleanup();
-      }
+    it('compacts once more than a tenth of the rows are outside the full-text index', async (ctx) => {
+      const dir = tempDir(ctx);
+      const store = await ChunkStore.open(dir.dir, 't', { dimensions: DIMS, create: true });
+      await store.replaceFiles(['a.md'], Array.from({ length: 20 }, (_, i) => row('a.md', i)));
+      await store.maintain();
+      await store.replaceFiles(['b.md'], [0, 1, 2].map((i) => row('b.md', i, i === 1 ? 'the zeppelin hangar procedure' : undefined)));
+      assert.deepEqual(await store.maintain(), { compacted: true, indexesBuilt: [] });
+      // The new rows are in the index now, so nothing is due any more.
+      assert.deepEqual(await store.maintain(), { compacted: false, indexesBuilt: [] });
+      assert.equal(await store.countRows(), 23);
+      assert.equal((await store.textSearch('zeppelin', 3))[0]?.id, 'b.md#1');
     });
 
-    it('merges small writes once they pass the fragment limit, then builds the index once', async () => {
-      const dir = tempDir();
-      try {
-        const store = await ChunkStore.open(dir.dir, 't', { dimensions: DIMS, create: true });
-        const files = Array.from({ length: MAX_FRAGMENTS + 1 }, (_, f) => `f${f}.md`);
-        for (const f of files) await store.replaceFiles([f], [row(f, 0), row(f, 1)], { hasNoRowsYet: true });
-        assert.equal(await store.fragmentCount(), MAX_FRAGMENTS + 1);
-        assert.deepEqual(await store.maintain(), { compacted: true, indexesBuilt: ['search_text'] });
-        assert.equal(await store.fragmentCount(), 1);
-        assert.equal((await tableRows(dir.dir, 't')).length, 2 * files.length);
-        assert.ok(await store.hasTextIndex());
-      } finally {
-        dir.cleanup();
-      }
+    it('merges small writes once they pass the fragment limit, then builds the index once', async (ctx) => {
+      const dir = tempDir(ctx);
+      const store = await ChunkStore.open(dir.dir, 't', { dimensions: DIMS, create: true });
+      const files = Array.from({ length: MAX_FRAGMENTS + 1 }, (_, f) => `f${f}.md`);
+      for (const f of files) await store.replaceFiles([f], [row(f, 0), row(f, 1)], { hasNoRowsYet: true });
+      assert.equal(await store.fragmentCount(), MAX_FRAGMENTS + 1);
+      assert.deepEqual(await store.maintain(), { compacted: true, indexesBuilt: ['search_text'] });
+      assert.equal(await store.fragmentCount(), 1);
+      assert.equal((await tableRows(dir.dir, 't')).length, 2 * files.length);
+      assert.ok(await store.hasTextIndex());
     });
 
-    it('builds a cosine vector index past VECTOR_INDEX_MIN_ROWS, and search through it finds exact matches', { timeout: 120_000 }, async () => {
-      const dir = tempDir();
-      try {
-        const store = await ChunkStore.open(dir.dir, 't', { dimensions: DIMS, create: true });
-        const perFile = 5_000;
-        const files = Math.ceil(VECTOR_INDEX_MIN_ROWS / perFile);
-        // Spread-out vectors: row()'s sines crowd so close that a row ties with its neighbours.
-        const spread = (n: number) => Array.from({ length: DIMS }, (_, d) => {
-          const x = Math.sin(n * 12.9898 + d * 78.233) * 43758.5453;
-          return x - Math.floor(x) - 0.5;
-        });
-        const rowAt = (path: string, n: number): ChunkRow => ({ ...row(path, n), vector: spread(n) });
-        for (let f = 0; f < files; f++) {
-          const path = `docs/file${f}.md`;
-          await store.replaceFiles([path], Array.from({ length: perFile }, (_, i) => rowAt(path, f * perFile + i)), { hasNoRowsYet: true });
-        }
-        assert.deepEqual(await store.maintain(), { compacted: false, indexesBuilt: ['search_text', 'vector'] });
-        for (const target of [rowAt('docs/file3.md', 3 * perFile + 17), rowAt('docs/file9.md', 9 * perFile + 4242)]) {
-          const hits = await store.vectorSearch(target.vector as number[], 5);
-          assert.equal(hits[0]?.id, target.id, hits.map((h) => `${h.id} ${h.score}`).join(', '));
-          assert.ok((hits[0]?.score ?? 0) > 0.9999, `cosine similarity of a vector with itself: ${hits[0]?.score}`);
-        }
-      } finally {
-        dir.cleanup();
+    it('builds a cosine vector index past VECTOR_INDEX_MIN_ROWS, and search through it finds exact matches', { timeout: 120_000 }, async (ctx) => {
+      const dir = tempDir(ctx);
+      const store = await ChunkStore.open(dir.dir, 't', { dimensions: DIMS, create: true });
+      const perFile = 5_000;
+      const files = Math.ceil(VECTOR_INDEX_MIN_ROWS / perFile);
+      // Spread-out vectors: row()'s sines crowd so close that a row ties with its neighbours.
+      const spread = (n: number) => Array.from({ length: DIMS }, (_, d) => {
+        const x = Math.sin(n * 12.9898 + d * 78.233) * 43758.5453;
+        return x - Math.floor(x) - 0.5;
+      });
+      const rowAt = (path: string, n: number): ChunkRow => ({ ...row(path, n), vector: spread(n) });
+      for (let f = 0; f < files; f++) {
+        const path = `docs/file${f}.md`;
+        await store.replaceFiles([path], Array.from({ length: perFile }, (_, i) => rowAt(path, f * perFile + i)), { hasNoRowsYet: true });
+      }
+      assert.deepEqual(await store.maintain(), { compacted: false, indexesBuilt: ['search_text', 'vector'] });
+      for (const target of [rowAt('docs/file3.md', 3 * perFile + 17), rowAt('docs/file9.md', 9 * perFile + 4242)]) {
+        const hits = await store.vectorSearch(target.vector as number[], 5);
+        assert.equal(hits[0]?.id, target.id, hits.map((h) => `${h.id} ${h.score}`).join(', '));
+        assert.ok((hits[0]?.score ?? 0) > 0.9999, `cosine similarity of a vector with itself: ${hits[0]?.score}`);
       }
     });
   });

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { RagError } from '../../src/errors.js';
 import { acquireLock, LOCK_FILE } from '../../src/store/lock.js';
-import { tempDir } from '../helpers/paths.js';
+import { makeTempDir } from '../helpers/paths.js';
 
 const NOW = () => Date.parse('2025-06-01T12:00:00.000Z');
 
@@ -30,7 +30,7 @@ describe('acquireLock', () => {
   let sleepers: ChildProcess[];
   /** Pids of live processes other than this one: stand-ins for other rag runs. */
   let livePids: number[];
-  let t: ReturnType<typeof tempDir>;
+  let t: ReturnType<typeof makeTempDir>;
   let n = 0;
   const freshDir = (): string => {
     const dir = path.join(t.dir, `index-${n++}`);
@@ -41,7 +41,7 @@ describe('acquireLock', () => {
   before(() => {
     sleepers = [0, 1, 2].map(() => spawn('sleep', ['30'], { stdio: 'ignore' }));
     livePids = sleepers.map((s) => s.pid!);
-    t = tempDir('rag-lock-');
+    t = makeTempDir('rag-lock-');
   });
 
   after(() => {

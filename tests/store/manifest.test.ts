@@ -12,7 +12,7 @@ import {
   MANIFEST_FILE, SCHEMA_VERSION, readManifest, readRecords, removeStaleRecords, tableName, writeManifest, writeRecords,
   type FileRecord, type Manifest,
 } from '../../src/store/manifest.js';
-import { tempDir } from '../helpers/paths.js';
+import { makeTempDir } from '../helpers/paths.js';
 
 const MANIFEST: Manifest = {
   schemaVersion: SCHEMA_VERSION,
@@ -42,7 +42,7 @@ function assertIndexError(pattern: RegExp, hint: RegExp) {
 }
 
 describe('manifest', () => {
-  let t: ReturnType<typeof tempDir>;
+  let t: ReturnType<typeof makeTempDir>;
   let n = 0;
   const dir = (): string => path.join(t.dir, `index-${n++}`);
   const freshDir = (): string => {
@@ -52,7 +52,7 @@ describe('manifest', () => {
   };
 
   before(() => {
-    t = tempDir('rag-manifest-');
+    t = makeTempDir('rag-manifest-');
   });
 
   after(() => t.cleanup());
@@ -99,10 +99,10 @@ describe('manifest', () => {
 });
 
 describe('file records', () => {
-  let t: ReturnType<typeof tempDir>;
+  let t: ReturnType<typeof makeTempDir>;
 
   before(() => {
-    t = tempDir('rag-records-');
+    t = makeTempDir('rag-records-');
   });
 
   after(() => t.cleanup());
