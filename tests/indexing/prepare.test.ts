@@ -1,9 +1,9 @@
 /** Per-file preparation (src/indexing/prepare.ts): each outcome of reading a candidate file against its record. */
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
+import { tempDir } from '../helpers/paths.js';
 import type { SourceFile } from '../../src/discover/walk.js';
 import { prepareFile, type PrepareContext } from '../../src/indexing/prepare.js';
 import { hashBytes } from '../../src/load/text.js';
@@ -12,8 +12,7 @@ const CTX: PrepareContext = { embedModel: 'nomic-embed-text', chunk: { chunkSize
 const NOTE = '# Install\n\nRun npm install.\n\n# Use\n\nRun rag index.\n';
 
 async function writeFile(t: TestContext, name: string, content: string | Uint8Array): Promise<SourceFile> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'rag-prepare-'));
-  t.after(() => fs.rm(dir, { recursive: true, force: true }));
+  const { dir } = tempDir(t, 'rag-prepare-');
   const absPath = path.join(dir, name);
   await fs.writeFile(absPath, content);
   const stats = await fs.stat(absPath);

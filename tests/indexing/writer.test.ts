@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
+import { tempDir } from '../helpers/paths.js';
 import { planRun, type IndexSettings, type RunPlan } from '../../src/indexing/plan.js';
 import { buildRows, type PreparedFile } from '../../src/indexing/rows.js';
 import { IndexWriter } from '../../src/indexing/writer.js';
@@ -18,8 +18,7 @@ const DIMS = 4;
 const NOW = Date.parse('2026-01-02T03:04:05.000Z');
 
 async function indexDir(t: TestContext): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'rag-writer-'));
-  t.after(() => fs.rm(dir, { recursive: true, force: true }));
+  const { dir } = tempDir(t, 'rag-writer-');
   return path.join(dir, '.rag');
 }
 
