@@ -425,11 +425,16 @@ describe('rag index: Ollama failures', () => {
     return { db, records };
   }
 
+  /** NOTES notes in a temp folder, a run over them that failed midway, and a working stub for what follows. */
+  async function afterFailedRun(t: TestContext): Promise<{ project: { dir: string }; stub: Stub; db: string; records: Array<{ path: string; chunks: number }> }> {
+    const project = tempDir(t);
+    const stub = await startTestStub(t);
+    writeNotes(project.dir, NOTES);
+    return { project, stub, ...(await failMidRun(t, project.dir)) };
+  }
+
   it('a server that goes away mid-run stops with exit 3; what was written stays valid; a re-run completes', async (ctx) => {
-    const t = tempDir(ctx);
-    const stub = await startTestStub(ctx);
-    writeNotes(t.dir, NOTES);
-    const { db, records } = await failMidRun(ctx, t.dir);
+    const { project: t, stub, db, records } = await afterFailedRun(ctx);
     // Every file the records name has exactly its chunks in the table: records never run ahead of data.
     const rows = await storedRows(db);
     assertNoDuplicateIds(rows);
@@ -454,10 +459,7 @@ describe('rag index: Ollama failures', () => {
   });
 
   it('after a run that died midway, the next run finishes its job even when no file changed', async (ctx) => {
-    const t = tempDir(ctx);
-    const stub = await startTestStub(ctx);
-    writeNotes(t.dir, NOTES);
-    const { db, records } = await failMidRun(ctx, t.dir);
+    const { project: t, stub, db, records } = await afterFailedRun(ctx);
     const manifest = await readManifest(db);
     assert.ok(manifest);
     assert.equal(manifest.hasPendingWrites, true, 'the manifest says a run is under way');
