@@ -176,10 +176,14 @@ function parseUserPrompt(user: string): { passages: Passage[]; question: string 
   const question =
     questionAt < 0 ? '' : [(lines[questionAt] ?? '').slice('Question:'.length), ...lines.slice(questionAt + 1)].join('\n').trim();
   const passages: Passage[] = [];
+  // Like a gullible model, any line shaped like a header starts a passage: rag's
+  // `<passage n="1" source="…" heading="…">` and the bare `[1] path:lines · heading`.
   for (const line of questionAt < 0 ? lines : lines.slice(0, questionAt)) {
-    const header = /^\[(\d+)\] (\S.*)$/.exec(line);
-    if (header) passages.push({ n: Number(header[1]), label: header[2] ?? '', lines: [] });
-    else passages[passages.length - 1]?.lines.push(line);
+    const tag = /^<passage n="(\d+)" source="([^"]*)"(?: heading="([^"]*)")?>$/.exec(line);
+    const header = tag ? undefined : /^\[(\d+)\] (\S.*)$/.exec(line);
+    if (tag) passages.push({ n: Number(tag[1]), label: `${tag[2] ?? ''}${tag[3] ? ` · ${tag[3]}` : ''}`, lines: [] });
+    else if (header) passages.push({ n: Number(header[1]), label: header[2] ?? '', lines: [] });
+    else if (line !== '</passage>') passages[passages.length - 1]?.lines.push(line);
   }
   return { passages, question };
 }
