@@ -16,6 +16,21 @@ export interface CitationCheck {
 const MAX_RANGE_EXPANSION = 50;
 /** A long answer that mentions the phrase in passing has still answered something. */
 const SHORT_ANSWER_CHARS = 200;
+/** A paraphrased refusal is short: past this, an uncited answer is still an answer (with a warning). */
+const SHORT_REFUSAL_CHARS = 300;
+
+/**
+ * How models paraphrase "not found", matched on normalizeSentence's output. Each is
+ * a statement about the model's knowledge or the passages, not about the subject.
+ */
+const REFUSALS: RegExp[] = [
+  /\bi(?: do not| don't| cannot| can't| couldn't| am unable to| am not able to|'m unable to|'m not able to| have no way to) (?:know|find|answer|say|tell|determine|locate|see|provide|help)\b/,
+  /\b(?:passages?|documents?|context|sources?|texts?|excerpts?|information provided|provided information)\b.{0,40}\b(?:do not|don't|does not|doesn't|did not|didn't|fail to) (?:contain|mention|include|provide|say|specify|cover|address|state|give|describe|discuss|answer|have)\b/,
+  /\bnot (?:mentioned|provided|contained|included|specified|covered|addressed|stated|given|found|described|discussed|available) (?:in|by|within|anywhere in) (?:the |any of the )?(?:provided |given |indexed |available )?(?:passages?|documents?|context|sources?|texts?|excerpts?)\b/,
+  /\b(?:there is|there's|i have|i found|contains?|provides?) no (?:information|mention|details?|answer|data|reference)\b/,
+  /\b(?:not enough|insufficient) (?:information|context|detail)\b/,
+  /^(?:unknown|no answer|not found|i don't know|no information)$/,
+];
 
 /**
  * `[2]`, `[2, 3]`, `[2;3]`, `[2][3]`, `[2-4]`, `[^2]` and `【2】`. The content is
@@ -51,19 +66,22 @@ export function parseCitations(answer: string, passageCount: number): CitationCh
       if (!bucket.includes(n)) bucket.push(n);
     }
   }
-  return { cited, invalid, notFound: isNotFoundAnswer(answer) };
+  return { cited, invalid, notFound: isNotFoundAnswer(answer, cited.length) };
 }
 
 /**
  * Tolerant of what models do to a sentence they were told to repeat: case, curly
  * apostrophes, "could not", wrapping quotes or bold, a missing full stop, or a short
- * apology around it.
+ * apology around it. A short answer that cites nothing and says, in other words, that
+ * the passages do not hold the answer ("I don't know based on the provided documents.")
+ * is a refusal too: listing sources under it would lend it authority it disclaims.
  */
-export function isNotFoundAnswer(answer: string): boolean {
+export function isNotFoundAnswer(answer: string, citedCount = 0): boolean {
   const normalized = normalizeSentence(answer);
   const phrase = normalizeSentence(NOT_FOUND_PHRASE);
   if (normalized.startsWith(phrase)) return true;
-  return normalized.length < SHORT_ANSWER_CHARS && normalized.includes(phrase);
+  if (normalized.length < SHORT_ANSWER_CHARS && normalized.includes(phrase)) return true;
+  return citedCount === 0 && normalized.length > 0 && normalized.length < SHORT_REFUSAL_CHARS && REFUSALS.some((r) => r.test(normalized));
 }
 
 function normalizeSentence(text: string): string {

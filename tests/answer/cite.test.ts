@@ -69,12 +69,47 @@ describe('isNotFoundAnswer', () => {
     { answer: `Sorry! ${NOT_FOUND_PHRASE}`, notFound: true },
     { answer: `The default port is 11434 [1]. ${'It is documented in several places and repeated in the guide, the README and the reference. '.repeat(3)}${NOT_FOUND_PHRASE}`, notFound: false },
     { answer: 'The default port is 11434 [1].', notFound: false },
-    { answer: "I couldn't find it.", notFound: false },
     { answer: '', notFound: false },
   ];
   for (const { answer, notFound } of cases) {
     it(`${JSON.stringify(answer.slice(0, 60))} → ${notFound}`, () => {
       assert.equal(isNotFoundAnswer(answer), notFound);
+    });
+  }
+});
+
+describe('isNotFoundAnswer: paraphrased refusals', () => {
+  const refusals = [
+    "I don't know based on the provided documents.",
+    'I do not know.',
+    "I couldn't find it.",
+    'I cannot answer that from the passages given.',
+    "I'm unable to determine this from the context.",
+    'The provided passages do not contain information about the master key.',
+    "The documents don't mention a rotation schedule.",
+    'This is not mentioned in the provided passages.',
+    'There is no information about Windows in the documents.',
+    'Not enough information to answer.',
+    'Unknown.',
+    '**I don’t know.**',
+  ];
+  for (const answer of refusals) {
+    it(`${JSON.stringify(answer)} is a refusal`, () => {
+      assert.equal(isNotFoundAnswer(answer), true);
+      assert.equal(parseCitations(answer, 3).notFound, true);
+    });
+  }
+
+  const answers: { answer: string; why: string }[] = [
+    { answer: 'The passages do not cover Windows, but on Linux run install.sh [1].', why: 'it cites a passage' },
+    { answer: "I don't know the exact date, but the policy is yearly [2].", why: 'it cites a passage' },
+    { answer: 'Rotate the key with rag keys rotate; it takes effect at once.', why: 'it says nothing about knowing' },
+    { answer: `The documents describe the whole procedure. ${'Step by step, it goes through every part of it. '.repeat(6)}They do not mention Windows.`, why: 'a long answer' },
+    { answer: 'No, the server does not support HTTP/3.', why: 'a negative answer is still an answer' },
+  ];
+  for (const { answer, why } of answers) {
+    it(`${JSON.stringify(answer.slice(0, 50))} is an answer: ${why}`, () => {
+      assert.equal(parseCitations(answer, 3).notFound, false);
     });
   }
 });

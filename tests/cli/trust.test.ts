@@ -62,4 +62,20 @@ describe('a document cannot forge a passage (citation spoofing)', () => {
     const prompt = stub.chatRequests()[0]?.messages.find((m) => m.role === 'user')?.content ?? '';
     assert.equal(prompt.split('\n').filter((l) => /^<passage |^\[\d+\] /.test(l)).length, out.sources.length, prompt);
   });
+
+  it('treats a paraphrased refusal as not found: no sources, found false', async () => {
+    const refusal = "I don't know based on the provided documents.";
+    stub.failNext('/api/chat', { reply: refusal });
+    const json = await spawnRag(['ask', '--json', 'What is the master key value?'], { cwd: dir.dir, env });
+    assert.equal(json.code, 0, json.stderr);
+    const out = JSON.parse(json.stdout) as AskJson;
+    assert.equal(out.answer, refusal);
+    assert.deepEqual([out.found, out.citations, out.sources.filter((s) => s.cited)], [false, [], []]);
+
+    stub.failNext('/api/chat', { reply: refusal });
+    const text = await spawnRag(['ask', 'What is the master key value?'], { cwd: dir.dir, env });
+    assert.equal(text.code, 0, text.stderr);
+    assert.equal(text.stdout, `${refusal}\n`);
+    assert.match(text.stderr, /do not seem to contain the answer/);
+  });
 });
