@@ -9,7 +9,13 @@ import { buildProgram, commandNames, commanderExitCode, globalValueOptions } fro
 import { Exit, RagError, describeError, isAbortError, type ExitCode } from './errors.js';
 import type { Io } from './io.js';
 import { HELP_FLAGS } from './quick-answers.cjs';
+import { showControls } from './render/controls.js';
 import { errorJson, writeJson } from './render/json.js';
+
+/** Messages quote paths, model names and server replies: nothing in them may drive the terminal. */
+function errorLine(err: RagError): string {
+  return `rag: ${showControls(describeError(err), { singleLine: true })}\n`;
+}
 
 /** The first word of argv that is neither an option nor an option's value. */
 function commandWord(flags: readonly string[], valueOptions: readonly string[]): string | undefined {
@@ -95,7 +101,7 @@ export async function run(argv: string[], io: Io, options: RunOptions = {}): Pro
     await program.parseAsync(argv, { from: 'user' });
     // Problems a command reported in its output (status): one stderr line each, with or
     // without --json, and the first one's exit code.
-    for (const p of problems) io.stderr.write(`rag: ${describeError(p)}\n`);
+    for (const p of problems) io.stderr.write(errorLine(p));
     return problems[0]?.exitCode ?? Exit.ok;
   } catch (err) {
     const commanderCode = commanderExitCode(err);
@@ -106,7 +112,7 @@ export async function run(argv: string[], io: Io, options: RunOptions = {}): Pro
         // One line, like every other error: what is wrong, then where the usage is.
         const command = flags.find((a) => commands.includes(a));
         const usage = new RagError('usage', usageMessage, `run 'rag ${command ? `${command} ` : ''}--help' for usage`);
-        io.stderr.write(`rag: ${describeError(usage)}\n`);
+        io.stderr.write(errorLine(usage));
         // --verbose means details for every error, usage errors included.
         if (verbose) io.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
         if (isJson) writeJson(io, errorJson(usage));
@@ -116,7 +122,7 @@ export async function run(argv: string[], io: Io, options: RunOptions = {}): Pro
     // argv misses combined short flags (-qv); the parsed options have them once parsing got that far.
     if (program.opts<{ verbose?: boolean }>().verbose) verbose = true;
     const rag = toRagError(err, signal);
-    io.stderr.write(`rag: ${describeError(rag)}\n`);
+    io.stderr.write(errorLine(rag));
     if (verbose) {
       const detail = rag.cause instanceof Error ? rag.cause : rag === err ? undefined : (err as Error);
       io.stderr.write(`${(detail ?? rag).stack ?? String(detail ?? rag)}\n`);

@@ -3,6 +3,7 @@ import { askQuestion, type AskResult } from '../answer/answer.js';
 import type { Context } from '../context.js';
 import { RagError } from '../errors.js';
 import { askJson, writeJson } from '../render/json.js';
+import { showControls } from '../render/controls.js';
 import { startProgress } from '../render/progress.js';
 import { renderSources, sourcesToShow } from '../render/text.js';
 import { openIndex } from '../retrieve/retrieve.js';
@@ -49,7 +50,7 @@ export async function askCommand(opts: AskCommandOptions, ctx: Context): Promise
           if (!wroteText) progress.stop();
           wroteText = true;
           if (text !== '') endsWithNewline = text.endsWith('\n');
-          io.stdout.write(text);
+          io.stdout.write(showControls(text));
         },
       },
     );
@@ -75,7 +76,7 @@ export async function askCommand(opts: AskCommandOptions, ctx: Context): Promise
     writeJson(io, askJson(result));
     return;
   }
-  if (!isStreaming) io.stdout.write(result.answer);
+  if (!isStreaming) io.stdout.write(showControls(result.answer));
   io.stdout.write(result.answer.endsWith('\n') ? '' : '\n');
   if (!result.found) {
     if (!ctx.quiet) io.stderr.write(errStyle.dim('The indexed documents do not seem to contain the answer; no sources to show.\n'));

@@ -2,6 +2,7 @@
 import type { Context } from '../context.js';
 import { runIndex, type IndexSummary } from '../indexing/run.js';
 import { indexJson, writeJson } from '../render/json.js';
+import { showControls } from '../render/controls.js';
 import { startProgress } from '../render/progress.js';
 import { dryRunReport, indexSummaryLine } from '../render/text.js';
 
@@ -63,7 +64,7 @@ export async function indexCommand(opts: IndexCommandOptions, ctx: Context): Pro
     io.stdout.write(dryRunReport(summary));
   }
   if (ctx.verbose && !opts.dryRun) {
-    for (const k of summary.skipped) io.stderr.write(`${errStyle.yellow('skipped')} ${k.relPath}: ${k.reason}\n`);
+    for (const k of summary.skipped) io.stderr.write(`${errStyle.yellow('skipped')} ${showControls(`${k.relPath}: ${k.reason}`, { singleLine: true })}\n`);
   }
   if (!ctx.quiet) {
     io.stderr.write(`${errStyle.green(indexSummaryLine(summary))}\n`);

@@ -6,7 +6,11 @@ import type { AskResult } from '../answer/answer.js';
 import type { IndexSummary } from '../indexing/run.js';
 import type { PromptPassage } from '../answer/prompt.js';
 import type { Hit, StatusReport } from '../types.js';
+import { showControls } from './controls.js';
 import type { Style } from './style.js';
+
+/** A file name, heading or reason: one line, every control character visible. */
+const oneLine = (text: string): string => showControls(text, { singleLine: true });
 
 export function formatDuration(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
@@ -22,8 +26,8 @@ export function location(hit: Pick<Hit, 'path' | 'startLine' | 'endLine'>): stri
 
 /** `[2] guide/config.md:12-30 · Configuration > Models` */
 export function sourceLine(p: PromptPassage, style: Style): string {
-  const heading = p.hit.heading ? style.dim(` · ${p.hit.heading}`) : '';
-  return `${style.bold(`[${p.n}]`)} ${style.cyan(location(p.hit))}${heading}`;
+  const heading = p.hit.heading ? style.dim(` · ${oneLine(p.hit.heading)}`) : '';
+  return `${style.bold(`[${p.n}]`)} ${style.cyan(oneLine(location(p.hit)))}${heading}`;
 }
 
 export function renderSources(passages: PromptPassage[], style: Style): string {
@@ -46,30 +50,44 @@ export function indexSummaryLine(s: IndexSummary): string {
 }
 
 export function dryRunReport(s: IndexSummary): string {
-  const lines = s.changes.map((c) => `${c.change === 'new' ? 'add' : c.change === 'changed' ? 'update' : 'remove'}\t${c.path}${c.chunks !== undefined ? `\t${plural(c.chunks, 'passage')}` : ''}`);
-  for (const k of s.skipped) lines.push(`skip\t${k.relPath}\t${k.reason}`);
+  const lines = s.changes.map((c) => `${c.change === 'new' ? 'add' : c.change === 'changed' ? 'update' : 'remove'}\t${oneLine(c.path)}${c.chunks !== undefined ? `\t${plural(c.chunks, 'passage')}` : ''}`);
+  for (const k of s.skipped) lines.push(`skip\t${oneLine(k.relPath)}\t${oneLine(k.reason)}`);
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }
 
-/** One line of passage text for a terminal: whitespace collapsed, cut to `width`. */
+/**
+ * One line of passage text for a terminal: whitespace collapsed, cut to `width`, control
+ * characters shown. The cut is made on the raw text and never inside an escape sequence,
+ * so a preview does not end in half of one.
+ */
 export function snippet(text: string, width: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  if (flat.length <= width) return flat;
-  const cut = flat.slice(0, Math.max(1, width - 1));
+  if (flat.length <= width) return oneLine(flat);
+  const cut = withoutPartialEscape(flat.slice(0, Math.max(1, width - 1)));
   // End on a whole word when that keeps most of the line; a single long word is cut inside.
   const space = flat.charAt(cut.length) === ' ' ? cut.length : cut.lastIndexOf(' ');
-  return `${(space > cut.length / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
+  return `${oneLine((space > cut.length / 2 ? cut.slice(0, space) : cut).trimEnd())}…`;
+}
+
+/** CSI (`ESC [` or U+009B … final byte), OSC/DCS/APC/PM/SOS (… BEL or ESC \\), or a two-character escape. */
+const COMPLETE_ESCAPE = /^(?:(?:\u001b\[|\u009b)[0-?]*[ -/]*[@-~]|(?:\u001b[\]PX^_]|[\u0090\u0098\u009d-\u009f])[^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)|\u001b[ -Z\\`-~])/;
+
+/** Text cut at its end: drops a trailing escape sequence that the cut left unfinished. */
+function withoutPartialEscape(cut: string): string {
+  const start = Math.max(cut.lastIndexOf('\u001b'), cut.lastIndexOf('\u009b'), cut.lastIndexOf('\u009d'), cut.lastIndexOf('\u0090'));
+  if (start < 0) return cut;
+  return COMPLETE_ESCAPE.test(cut.slice(start)) ? cut : cut.slice(0, start);
 }
 
 export function renderHits(hits: Hit[], style: Style, options: { width: number; isTTY: boolean }): string {
   if (hits.length === 0) return '';
   return hits
     .map((h, i) => {
-      const head = `${style.bold(`${i + 1}.`)} ${style.cyan(location(h))}${h.heading ? style.dim(` · ${h.heading}`) : ''} ${style.dim(`(${h.score.toFixed(4)})`)}`;
+      const head = `${style.bold(`${i + 1}.`)} ${style.cyan(oneLine(location(h)))}${h.heading ? style.dim(` · ${oneLine(h.heading)}`) : ''} ${style.dim(`(${h.score.toFixed(4)})`)}`;
       // On a terminal a trimmed preview; in a pipe the whole passage, indented, for grep.
       const body = options.isTTY
         ? `   ${snippet(h.text, Math.max(40, options.width - 3) * 2)}`
-        : h.text.split('\n').map((l) => `   ${l}`).join('\n');
+        : showControls(h.text).split('\n').map((l) => `   ${l}`).join('\n');
       return `${head}\n${body}`;
     })
     .join('\n\n') + '\n';
@@ -80,13 +98,13 @@ export function statusText(r: StatusReport, style: Style): string {
   const ok = (b: boolean) => (b ? style.green('✓') : style.red('✗'));
   const { manifest, pendingRebuild: rebuild } = r.index;
   const lines = [
-    `${style.bold('Index')}     ${r.index.dir}${manifest ? '' : style.dim(' (none yet)')}`,
+    `${style.bold('Index')}     ${oneLine(r.index.dir)}${manifest ? '' : style.dim(' (none yet)')}`,
     ...(manifest
       ? [
-          `  root      ${r.index.root ?? ''}`,
+          `  root      ${oneLine(r.index.root ?? '')}`,
           `  files     ${r.index.files}`,
           `  passages  ${r.index.chunks}`,
-          `  model     ${manifest.embedModel} (${manifest.dimensions} dimensions)`,
+          `  model     ${oneLine(manifest.embedModel)} (${manifest.dimensions} dimensions)`,
           `  chunking  ${manifest.chunkSizeChars} characters, ${manifest.chunkOverlapChars} overlap`,
           `  updated   ${manifest.updatedAt}`,
           ...(rebuild

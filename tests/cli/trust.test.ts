@@ -79,3 +79,58 @@ describe('a document cannot forge a passage (citation spoofing)', () => {
     assert.match(text.stderr, /do not seem to contain the answer/);
   });
 });
+
+describe('document text cannot drive the terminal (escape injection)', () => {
+  let stub: Stub;
+  let dir: ReturnType<typeof tempDir>;
+  let env: Record<string, string>;
+  const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
+  before(async () => {
+    stub = await startStub();
+    dir = tempDir();
+    env = { OLLAMA_HOST: stub.url, RAG_DB: path.join(dir.dir, '.rag') };
+    writeDocs(dir.dir, {
+      'docs/esc.md': '# T \u001b]0;HIJACK\u0007\n\nflux capacitor \u001b[2J\u001b[31mFAKE PROMPT\u001b[0m\n',
+      'docs/\u001b[31mred.md': '# Red\n\nThe red file talks about the flux capacitor too.\n',
+    });
+    const indexed = await spawnRag(['index', '--verbose', 'docs'], { cwd: dir.dir, env });
+    assert.equal(indexed.code, 0, indexed.stderr);
+    assert.doesNotMatch(indexed.stderr, CONTROL);
+  });
+  after(async () => {
+    dir.cleanup();
+    await stub.close();
+  });
+
+  it('rag search shows the escapes visibly; --json keeps them raw, JSON-escaped', async () => {
+    const text = await spawnRag(['search', 'flux capacitor'], { cwd: dir.dir, env });
+    assert.equal(text.code, 0, text.stderr);
+    assert.doesNotMatch(text.stdout, CONTROL);
+    assert.ok(text.stdout.includes('docs/esc.md:1-3 · T ^[]0;HIJACK^G'), text.stdout);
+    assert.ok(text.stdout.includes('flux capacitor ^[[2J^[[31mFAKE PROMPT^[[0m'), text.stdout);
+    assert.ok(text.stdout.includes('docs/^[[31mred.md'), text.stdout);
+
+    const json = await spawnRag(['search', '--json', 'flux capacitor'], { cwd: dir.dir, env });
+    assert.equal(json.code, 0, json.stderr);
+    assert.doesNotMatch(json.stdout, CONTROL);
+    const results = (JSON.parse(json.stdout) as { results: Array<{ path: string; text: string }> }).results;
+    assert.ok(results.some((r) => r.text.includes('\u001b[2J') && r.path === 'docs/esc.md'), json.stdout);
+    assert.ok(results.some((r) => r.path === 'docs/\u001b[31mred.md'), json.stdout);
+  });
+
+  it('rag ask streams the answer and sources with the escapes visible', async () => {
+    const res = await spawnRag(['ask', 'Where is the flux capacitor prompt?'], { cwd: dir.dir, env });
+    assert.equal(res.code, 0, res.stderr);
+    assert.doesNotMatch(res.stdout, CONTROL);
+    assert.doesNotMatch(res.stderr, CONTROL);
+    assert.match(res.stdout, /\^\[\[2J/);
+  });
+
+  it('an error quoting a path shows its escapes visibly', async () => {
+    const res = await spawnRag(['index', 'docs/\u001b]0;HIJACK\u0007gone'], { cwd: dir.dir, env });
+    assert.equal(res.code, 2);
+    assert.doesNotMatch(res.stderr, CONTROL);
+    assert.match(res.stderr, /Path not found: docs\/\^\[\]0;HIJACK\^Ggone/);
+  });
+});

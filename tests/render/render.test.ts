@@ -57,6 +57,42 @@ describe('location', () => {
   });
 });
 
+describe('terminal text shows control characters', () => {
+  const hostile = hit(1, {
+    path: 'docs/\u001b]0;HIJACK\u0007.md',
+    heading: 'T \u001b]0;HIJACK\u0007',
+    text: 'flux capacitor \u001b[2J\u001b[31mFAKE PROMPT\u001b[0m\rover\bwrite',
+  });
+  const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
+  for (const isTTY of [true, false]) {
+    it(`search results (${isTTY ? 'terminal preview' : 'pipe'}) hold no control character from the documents`, () => {
+      const out = renderHits([hostile], plain, { width: 80, isTTY });
+      assert.doesNotMatch(out, CONTROL);
+      assert.ok(out.includes('docs/^[]0;HIJACK^G.md:10-14 · T ^[]0;HIJACK^G'), out);
+      assert.ok(out.includes('flux capacitor ^[[2J^[[31mFAKE PROMPT^[[0m'), out);
+    });
+  }
+
+  it('source lines hold no control character from paths or headings', () => {
+    const out = renderSources([{ n: 1, hit: hostile }], plain);
+    assert.doesNotMatch(out, CONTROL);
+    assert.ok(out.includes('[1] docs/^[]0;HIJACK^G.md:10-14 · T ^[]0;HIJACK^G'), out);
+  });
+
+  const cuts: { name: string; text: string; width: number; preview: string }[] = [
+    { name: 'a CSI cut in half is dropped whole', text: 'abcdef \u001b[31mred', width: 11, preview: 'abcdef…' },
+    { name: 'an OSC without its terminator is dropped whole', text: 'title \u001b]0;HIJACK and more text', width: 16, preview: 'title…' },
+    { name: 'a complete sequence before the cut is kept, visibly', text: 'x\u001b[0m yz and a lot more words', width: 12, preview: 'x^[[0m yz…' },
+    { name: 'a lone ESC at the cut is dropped', text: 'abcdefghi\u001b[1m', width: 11, preview: 'abcdefghi…' },
+  ];
+  for (const { name, text, width, preview } of cuts) {
+    it(`snippet: ${name}`, () => {
+      assert.equal(snippet(text, width), preview);
+    });
+  }
+});
+
 describe('snippet', () => {
   const cases: Array<[text: string, width: number, expected: string]> = [
     ['short', 10, 'short'],
