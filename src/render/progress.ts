@@ -13,8 +13,19 @@ export interface Progress {
 
 const silent: Progress = { update() {}, stop() {} };
 
+/**
+ * A spinner needs a terminal that knows its width: ora divides by `columns` to count the
+ * lines it must clear, and a terminal reporting 0 columns (a CI job faking a TTY, `stty
+ * cols 0`) made it clear lines forever. Unknown (undefined) is fine: ora assumes 80.
+ */
+export function canAnimate(io: Pick<Io, 'stderr' | 'stderrIsTTY'>): boolean {
+  if (!io.stderrIsTTY) return false;
+  const columns = (io.stderr as Partial<NodeJS.WriteStream>).columns;
+  return columns === undefined || (Number.isFinite(columns) && columns >= 1);
+}
+
 export async function startProgress(io: Io, options: { enabled: boolean; text: string }): Promise<Progress> {
-  if (!options.enabled || !io.stderrIsTTY) return silent;
+  if (!options.enabled || !canAnimate(io)) return silent;
   const { default: ora } = await import('ora');
   // discardStdin would put the TTY in raw mode and swallow Ctrl-C: keep SIGINT plain.
   const spinner = ora({ text: options.text, stream: io.stderr as NodeJS.WriteStream, discardStdin: false, isEnabled: true }).start();

@@ -3,11 +3,12 @@
  * forge a passage, write to the terminal, pass off a refusal as an answer.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startStub, type Stub } from '../ollama-stub/server.js';
-import { tempDir } from '../helpers/paths.js';
+import { BIN, tempDir } from '../helpers/paths.js';
 import { spawnRag } from '../helpers/spawn-rag.js';
 
 interface AskJson {
@@ -132,5 +133,58 @@ describe('document text cannot drive the terminal (escape injection)', () => {
     assert.equal(res.code, 2);
     assert.doesNotMatch(res.stderr, CONTROL);
     assert.match(res.stderr, /Path not found: docs\/\^\[\]0;HIJACK\^Ggone/);
+  });
+});
+
+/** `cmd` inside a pseudo-terminal (util-linux `script`), killed after `deadlineMs`. */
+function inPseudoTerminal(cmd: string, options: { cwd: string; env: Record<string, string>; deadlineMs: number }): Promise<{ code: number | null; output: string; killed: boolean }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], { cwd: options.cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    let killed = false;
+    child.stdout.on('data', (d: Buffer) => {
+      // Only the start matters; a hang would fill memory with line-clearing escapes.
+      if (output.length < 200_000) output += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, options.deadlineMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output, killed });
+    });
+    child.stdin.end();
+  });
+}
+
+describe('a terminal that reports 0 columns', () => {
+  let stub: Stub;
+  let dir: ReturnType<typeof tempDir>;
+  let env: Record<string, string>;
+  const rag = `'${process.execPath}' '${BIN}'`;
+
+  before(async () => {
+    stub = await startStub();
+    dir = tempDir();
+    env = { OLLAMA_HOST: stub.url, RAG_DB: path.join(dir.dir, '.rag') };
+    writeDocs(dir.dir, { 'docs/port.md': '# Port\n\nThe server listens on port 11434 by default.\n' });
+  });
+  after(async () => {
+    dir.cleanup();
+    await stub.close();
+  });
+
+  it('rag index and rag ask finish (no endless line clearing)', async () => {
+    const index = await inPseudoTerminal(`stty cols 0 rows 0; ${rag} index docs`, { cwd: dir.dir, env, deadlineMs: 20_000 });
+    assert.equal(index.killed, false, `rag index hung: ${index.output.slice(0, 300)}`);
+    assert.equal(index.code, 0, index.output);
+    const ask = await inPseudoTerminal(`stty cols 0 rows 0; stty size; ${rag} ask 'Which port does the server listen on?'`, { cwd: dir.dir, env, deadlineMs: 20_000 });
+    assert.equal(ask.killed, false, `rag ask hung: ${ask.output.slice(0, 300)}`);
+    assert.equal(ask.code, 0, ask.output);
+    assert.match(ask.output, /^0 0\r?$/m, 'the pseudo-terminal should report 0 columns');
+    assert.match(ask.output, /11434/);
   });
 });
