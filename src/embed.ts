@@ -7,7 +7,7 @@
  */
 import { chunkText, type DocFormat } from './chunk/chunk.js';
 import { createLimiter, type Limiter } from './concurrency-limiter.js';
-import type { ModelInfo, OllamaClient } from './ollama.js';
+import type { ModelInfo, OllamaClient, RetryNotice } from './ollama.js';
 import type { Chunk } from './types.js';
 
 interface TaskPrefixes {
@@ -51,11 +51,18 @@ export interface EmbedderOptions {
   concurrency: number;
   /** Called after each request with the number of inputs it embedded. */
   onEmbedded?: (count: number) => void;
+  /** Called before a failed request is tried again. */
+  onRetry?: (notice: RetryNotice) => void;
 }
 
 /**
  * Shared by all file batches of a run: callers hand in texts as they become
  * ready and get their vectors back; the requests in flight stay bounded overall.
+ *
+ * The first request that still fails after the client's bounded retries stops the
+ * embedder: every request queued or asked for later fails at once with the same error,
+ * without reaching the server. A server that fails every request used to be asked
+ * hundreds of times (minutes of retries) before the run gave up.
  */
 export class Embedder {
   private readonly limit: Limiter;
@@ -76,8 +83,17 @@ export class Embedder {
     return results.flat();
   }
 
+  private failure: { error: unknown } | undefined;
+
   private async request(batch: string[]): Promise<number[][]> {
-    const vectors = await this.ollama.embed(this.options.model, batch);
+    if (this.failure) throw this.failure.error;
+    let vectors: number[][];
+    try {
+      vectors = await this.ollama.embed(this.options.model, batch, this.options.onRetry ? { onRetry: this.options.onRetry } : {});
+    } catch (err) {
+      this.failure ??= { error: err };
+      throw err;
+    }
     this.requests++;
     this.inputs += batch.length;
     this.options.onEmbedded?.(batch.length);

@@ -81,6 +81,16 @@ export interface PullProgress {
   completed?: number;
 }
 
+/** A failed attempt about to be retried: shown in the progress line and with --verbose. */
+export interface RetryNotice {
+  /** The attempt that comes next, 2..attempts. */
+  attempt: number;
+  attempts: number;
+  delayMs: number;
+  /** What went wrong, as the user would be told. */
+  reason: string;
+}
+
 export interface OllamaOptions {
   host: string;
   /** Aborts every call (Ctrl-C). */
@@ -253,14 +263,21 @@ export class OllamaClient {
   }
 
   /** Runs `call` with retries on transient failures; errors come out translated. */
-  private async withRetry<T>(ctx: ErrorContext, call: (client: Ollama) => Promise<T>, timeoutMs: number | undefined = this.timeoutMs): Promise<T> {
+  private async withRetry<T>(
+    ctx: ErrorContext,
+    call: (client: Ollama) => Promise<T>,
+    timeoutMs: number | undefined = this.timeoutMs,
+    onRetry?: (notice: RetryNotice) => void,
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await call(await this.client(timeoutMs));
       } catch (err) {
         if (this.signal?.aborted) throw translateError(this.signal.reason ?? err, ctx);
         if (attempt >= this.retries || !isTransient(err)) throw translateError(err, ctx);
-        await sleep(this.backoffMs * 2 ** (attempt - 1), this.signal).catch(() => {
+        const delayMs = this.backoffMs * 2 ** (attempt - 1);
+        onRetry?.({ attempt: attempt + 1, attempts: this.retries, delayMs, reason: translateError(err, ctx).message });
+        await sleep(delayMs, this.signal).catch(() => {
           throw translateError(this.signal?.reason ?? err, ctx);
         });
       }
@@ -295,9 +312,9 @@ export class OllamaClient {
   }
 
   /** One `/api/embed` request for many inputs. Retried as a whole: it holds one batch only. */
-  async embed(model: string, inputs: string[]): Promise<number[][]> {
+  async embed(model: string, inputs: string[], options: { onRetry?: (notice: RetryNotice) => void } = {}): Promise<number[][]> {
     const ctx: ErrorContext = { host: this.host, model, kind: 'embedding' };
-    const embeddings = await this.withRetry(ctx, async (c) => (await c.embed({ model, input: inputs, truncate: false })).embeddings);
+    const embeddings = await this.withRetry(ctx, async (c) => (await c.embed({ model, input: inputs, truncate: false })).embeddings, this.timeoutMs, options.onRetry);
     if (embeddings.length !== inputs.length) {
       throw new RagError('not-ollama', `Ollama returned ${embeddings.length} embeddings for ${inputs.length} inputs`, 'check the Ollama version');
     }

@@ -4,7 +4,9 @@ import { runIndex, type IndexSummary } from '../indexing/run.js';
 import { indexJson, writeJson } from '../render/json.js';
 import { showControls } from '../render/controls.js';
 import { startProgress } from '../render/progress.js';
-import { dryRunReport, indexSummaryLine } from '../render/text.js';
+import { dryRunReport, indexProgressText, indexSummaryLine, retryText } from '../render/text.js';
+import type { IndexProgress } from '../indexing/run.js';
+import type { RetryNotice } from '../ollama.js';
 
 export interface IndexCommandOptions {
   paths: string[];
@@ -21,6 +23,8 @@ export async function indexCommand(opts: IndexCommandOptions, ctx: Context): Pro
   const { io, settings } = ctx;
   const progress = await startProgress(io, { enabled: !ctx.quiet && !opts.json, text: 'Scanning files…' });
   let summary: IndexSummary;
+  let lastProgress: IndexProgress | undefined;
+  let retry: RetryNotice | undefined;
   try {
     summary = await runIndex(
       {
@@ -48,7 +52,17 @@ export async function indexCommand(opts: IndexCommandOptions, ctx: Context): Pro
         pid: ctx.pid,
         now: io.now,
         signal: ctx.signal,
-        onProgress: (p) => progress.update(`Indexing: ${p.filesDone}/${p.filesTotal} files read · ${p.chunksEmbedded}/${p.chunksQueued} passages embedded`),
+        onProgress: (p) => {
+          // A request that got through ends the retry shown on the line.
+          if (lastProgress && p.chunksEmbedded > lastProgress.chunksEmbedded) retry = undefined;
+          lastProgress = p;
+          progress.update(indexProgressText(p, retry));
+        },
+        onRetry: (notice) => {
+          retry = notice;
+          if (lastProgress) progress.update(indexProgressText(lastProgress, retry), true);
+          if (ctx.verbose) io.stderr.write(`${ctx.errStyle.yellow('warning:')} embedding: ${retryText(notice)}\n`);
+        },
         onPull: (status, completed, total) =>
           progress.update(`Pulling model: ${status}${total ? ` ${Math.floor(((completed ?? 0) / total) * 100)}%` : ''}`),
       },

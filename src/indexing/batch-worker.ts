@@ -4,7 +4,7 @@
  */
 import type { SourceFile } from '../discover/walk.js';
 import { Embedder, maxEmbedChars } from '../embed.js';
-import type { ModelInfo, OllamaClient } from '../ollama.js';
+import type { ModelInfo, OllamaClient, RetryNotice } from '../ollama.js';
 import type { RunPlan } from './plan.js';
 import { prepareFile } from './prepare.js';
 import { fillVectors, type PreparedFile } from './rows.js';
@@ -20,6 +20,7 @@ export interface WorkerDeps {
   concurrency: number;
   onProgress?: (p: IndexProgress) => void;
   onPull?: (status: string, completed?: number, total?: number) => void;
+  onRetry?: (notice: RetryNotice) => void;
 }
 
 export class BatchWorker {
@@ -95,6 +96,7 @@ export class BatchWorker {
       embed: (texts) => {
         this.embedder ??= new Embedder(this.deps.ollama(), {
           model: embedModel, batchSize: this.deps.batchSize, concurrency: this.deps.concurrency, onEmbedded: this.report,
+          ...(this.deps.onRetry ? { onRetry: this.deps.onRetry } : {}),
         });
         return this.embedder.embed(texts);
       },

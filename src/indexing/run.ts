@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { ChunkOptions } from '../chunk/chunk.js';
 import { discoverFiles, relativePath, type Discovery, type SourceFile } from '../discover/walk.js';
 import { Exit, RagError } from '../errors.js';
-import { sameModel, type OllamaClient } from '../ollama.js';
+import { sameModel, type OllamaClient, type RetryNotice } from '../ollama.js';
 import { acquireLock } from '../store/lock.js';
 import { readManifest, readPendingRebuild, type Manifest } from '../store/manifest.js';
 import { inBatches } from './batches.js';
@@ -52,6 +52,7 @@ export interface IndexDeps {
   signal: AbortSignal;
   onProgress?: (p: IndexProgress) => void;
   onPull?: (status: string, completed?: number, total?: number) => void;
+  onRetry?: (notice: RetryNotice) => void;
 }
 
 /** Where the run stands once it holds the lock: what it was asked, decided before the lock. */

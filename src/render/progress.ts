@@ -6,7 +6,8 @@
 import type { Io } from '../io.js';
 
 export interface Progress {
-  update(text: string): void;
+  /** Throttled, unless `isUrgent` (a line that may stay up for a while, such as a retry). */
+  update(text: string, isUrgent?: boolean): void;
   /** Stops the spinner and leaves nothing on the line, so the summary prints cleanly. */
   stop(): void;
 }
@@ -31,10 +32,10 @@ export async function startProgress(io: Io, options: { enabled: boolean; text: s
   const spinner = ora({ text: options.text, stream: io.stderr as NodeJS.WriteStream, discardStdin: false, isEnabled: true }).start();
   let last = 0;
   return {
-    update(text: string) {
+    update(text: string, isUrgent = false) {
       // Repainting on every chunk costs more than it shows.
       const now = io.now();
-      if (now - last < 80) return;
+      if (now - last < 80 && !isUrgent) return;
       last = now;
       spinner.text = text;
     },

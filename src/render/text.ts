@@ -3,7 +3,8 @@
  * without a terminal. Colour comes in as a Style (plain when not on a TTY).
  */
 import type { AskResult } from '../answer/answer.js';
-import type { IndexSummary } from '../indexing/run.js';
+import type { IndexProgress, IndexSummary } from '../indexing/run.js';
+import type { RetryNotice } from '../ollama.js';
 import type { PromptPassage } from '../answer/prompt.js';
 import type { Hit, StatusReport } from '../types.js';
 import { showControls } from './controls.js';
@@ -47,6 +48,17 @@ export function indexSummaryLine(s: IndexSummary): string {
   const verb = s.dryRun ? 'Would index' : 'Indexed';
   const embedded = s.dryRun ? '' : ` · ${plural(s.chunksEmbedded, 'passage')} embedded`;
   return `${verb} ${plural(s.filesSeen, 'file')} in ${formatDuration(s.elapsedMs)}: ${parts.join(', ')}${embedded}`;
+}
+
+/** The spinner's line during `rag index`; a retry under way stays on it until a request succeeds. */
+export function indexProgressText(p: IndexProgress, retry?: RetryNotice): string {
+  const line = `Indexing: ${p.filesDone}/${p.filesTotal} files read · ${p.chunksEmbedded}/${p.chunksQueued} passages embedded`;
+  return retry ? `${line} · ${retryText(retry)}` : line;
+}
+
+/** `retrying (attempt 2 of 4) after: Ollama at … failed: boom` */
+export function retryText(r: RetryNotice): string {
+  return `retrying (attempt ${r.attempt} of ${r.attempts}) after: ${oneLine(r.reason)}`;
 }
 
 export function dryRunReport(s: IndexSummary): string {

@@ -188,3 +188,35 @@ describe('a terminal that reports 0 columns', () => {
     assert.match(ask.output, /11434/);
   });
 });
+
+describe('a server whose every embed request fails', () => {
+  it('stops after one request has used its retries, shows them with --verbose, and keeps what was done', async () => {
+    const stub = await startStub();
+    const dir = tempDir();
+    try {
+      const env = { OLLAMA_HOST: stub.url, RAG_DB: path.join(dir.dir, '.rag') };
+      const files: Record<string, string> = {};
+      // Two write batches of files, one embedding request each (--batch-size 1000, one in flight).
+      for (let i = 0; i < 40; i++) files[`docs/note-${String(i).padStart(2, '0')}.md`] = `# Note ${i}\n\nThis note is about the river ${i}.\n`;
+      writeDocs(dir.dir, files);
+      stub.failNext('/api/embed', { delayMs: 0 });
+      stub.failNext('/api/embed', { status: 500, error: 'boom' }, 4);
+      const failed = await spawnRag(['index', '--verbose', '--concurrency', '1', '--batch-size', '1000', 'docs'], { cwd: dir.dir, env });
+      assert.equal(failed.code, 3, failed.stderr);
+      assert.match(failed.stderr, /^rag: Ollama at .* failed: boom/m);
+      // One good request, then one request tried four times; the other batch never reached the server.
+      assert.equal(stub.embedRequests(), 5);
+      const retries = failed.stderr.split('\n').filter((l) => /retrying \(attempt \d of 4\) after: Ollama at .* failed: boom/.test(l));
+      assert.deepEqual(retries.map((l) => /attempt (\d)/.exec(l)?.[1]), ['2', '3', '4'], failed.stderr);
+
+      const again = await spawnRag(['index', '--json', 'docs'], { cwd: dir.dir, env });
+      assert.equal(again.code, 0, again.stderr);
+      const summary = JSON.parse(again.stdout) as { files: { new: number; unchanged: number } };
+      assert.ok(summary.files.unchanged > 0, `the finished batch was kept: ${again.stdout}`);
+      assert.equal(summary.files.new + summary.files.unchanged, 40);
+    } finally {
+      dir.cleanup();
+      await stub.close();
+    }
+  });
+});

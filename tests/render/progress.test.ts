@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { canAnimate } from '../../src/render/progress.js';
+import { indexProgressText } from '../../src/render/text.js';
 
 function stderrWith(columns: number | undefined): NodeJS.WritableStream {
   const stream = new Writable({ write: (_chunk, _encoding, done) => done() });
@@ -22,4 +23,17 @@ describe('canAnimate', () => {
       assert.equal(canAnimate({ stderr: stderrWith(columns), stderrIsTTY: isTTY }), animate);
     });
   }
+});
+
+describe('indexProgressText', () => {
+  const progress = { filesDone: 3, filesTotal: 40, chunksQueued: 12, chunksEmbedded: 4 };
+  it('counts files and passages', () => {
+    assert.equal(indexProgressText(progress), 'Indexing: 3/40 files read · 4/12 passages embedded');
+  });
+  it('shows a retry under way, with its reason on one line', () => {
+    assert.equal(
+      indexProgressText(progress, { attempt: 2, attempts: 4, delayMs: 250, reason: 'Ollama at http://h:1 failed: boom\nmore' }),
+      'Indexing: 3/40 files read · 4/12 passages embedded · retrying (attempt 2 of 4) after: Ollama at http://h:1 failed: boom^Jmore',
+    );
+  });
 });
