@@ -3,7 +3,7 @@
  * embedding model, run vector (cosine) and full-text (BM25) search, fuse by
  * reciprocal rank, then dedupe, cap per file and merge neighbours.
  */
-import { queryText } from '../embed.js';
+import { maxEmbedChars, queryText } from '../embed.js';
 import { RagError } from '../errors.js';
 import { fuseRanks, selectPassages } from './fuse.js';
 import { readManifest, tableName, type Manifest } from '../store/manifest.js';
@@ -40,7 +40,7 @@ export interface Retrieval {
 
 export async function retrieve(index: OpenIndex, ollama: OllamaClient, query: string, opts: RetrieveOptions): Promise<Retrieval> {
   const model = index.manifest.embedModel;
-  const [vector] = await ollama.embed(model, [queryText(model, query)]);
+  const vector = await embedQuery(ollama, model, query);
   if (!vector || vector.length !== index.manifest.dimensions) {
     throw new RagError(
       'index-mismatch',
@@ -55,4 +55,42 @@ export async function retrieve(index: OpenIndex, ollama: OllamaClient, query: st
   ]);
   const hits = selectPassages(fuseRanks([vectorHits, textHits]), { topK: opts.topK });
   return { hits, vectorHits, textHits };
+}
+
+/**
+ * Below this, a query fits every embedding model we know (all-minilm's 256 tokens at three
+ * characters a token), so no model look-up is spent on the usual short question.
+ */
+const QUERY_CHARS_ALWAYS_FIT = 700;
+const QUERY_CUT_MARK = '\n…\n';
+
+/**
+ * Embeds a query of any length. A long one (a pasted log) is cut to what the embedding
+ * model takes, keeping its start and its end, where a question usually sits; the full-text
+ * search and the chat model still get all of it.
+ */
+async function embedQuery(ollama: OllamaClient, model: string, query: string): Promise<number[] | undefined> {
+  let text = queryText(model, query);
+  if (text.length > QUERY_CHARS_ALWAYS_FIT) {
+    const info = await ollama.showModel(model);
+    if (info) text = fitQuery(text, maxEmbedChars(info));
+  }
+  try {
+    const [vector] = await ollama.embed(model, [text]);
+    return vector;
+  } catch (err) {
+    if (err instanceof RagError && err.reason === 'too-long') {
+      throw new RagError('too-long', `The question is too long for embedding model '${model}'`, 'shorten it', { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** `text` cut to `maxChars`: its start and its end, joined by a `…` line. Whole characters only. */
+export function fitQuery(text: string, maxChars: number): string {
+  const chars = Array.from(text);
+  if (chars.length <= maxChars) return text;
+  const room = Math.max(2, maxChars - QUERY_CUT_MARK.length);
+  const head = Math.ceil(room / 2);
+  return `${chars.slice(0, head).join('')}${QUERY_CUT_MARK}${chars.slice(chars.length - (room - head)).join('')}`;
 }

@@ -220,3 +220,49 @@ describe('a server whose every embed request fails', () => {
     }
   });
 });
+
+describe('a long question (a pasted log)', () => {
+  let stub: Stub;
+  let dir: ReturnType<typeof tempDir>;
+  let env: Record<string, string>;
+  const log = Array.from({ length: 140 }, (_, i) => `2026-12-01T10:${String(i % 60).padStart(2, '0')}:00Z worker[${i}] connect refused, retrying soon`).join('\n');
+  const question = `${log}\nWhich port does the server listen on?`;
+
+  before(async () => {
+    stub = await startStub();
+    dir = tempDir();
+    env = { OLLAMA_HOST: stub.url, RAG_DB: path.join(dir.dir, '.rag') };
+    writeDocs(dir.dir, { 'docs/port.md': '# Port\n\nThe server listens on port 11434 by default.\n', 'docs/other.md': '# Other\n\nColours and fonts.\n' });
+    // all-minilm takes about 1 KB; the question is 8 KB.
+    const indexed = await spawnRag(['index', '--embed-model', 'all-minilm', 'docs'], { cwd: dir.dir, env });
+    assert.equal(indexed.code, 0, indexed.stderr);
+    assert.ok(question.length > 8000);
+  });
+  after(async () => {
+    dir.cleanup();
+    await stub.close();
+  });
+
+  it('rag ask embeds a cut of it and gives the chat model all of it', async () => {
+    stub.resetLog();
+    const res = await spawnRag(['ask', '--json', question], { cwd: dir.dir, env });
+    assert.equal(res.code, 0, res.stderr);
+    assert.doesNotMatch(res.stderr, /chunk-size/);
+    const out = JSON.parse(res.stdout) as AskJson;
+    assert.equal(out.found, true, res.stdout);
+    assert.ok(out.sources.some((s) => s.cited && s.path === 'docs/port.md'), res.stdout);
+    const embedded = stub.embedInputs();
+    assert.equal(embedded.length, 1);
+    assert.ok(embedded[0]!.length < 1024, `embedded ${embedded[0]!.length} characters`);
+    assert.ok(embedded[0]!.endsWith('Which port does the server listen on?'), 'the end of the question is embedded');
+    const user = stub.chatRequests()[0]?.messages.find((m) => m.role === 'user')?.content ?? '';
+    assert.ok(user.includes(question.replace(/\s*\n\s*/g, ' ')), 'the chat model gets the whole question');
+  });
+
+  it('rag search works too', async () => {
+    const res = await spawnRag(['search', '--json', question], { cwd: dir.dir, env });
+    assert.equal(res.code, 0, res.stderr);
+    const results = (JSON.parse(res.stdout) as { results: Array<{ path: string }> }).results;
+    assert.equal(results[0]?.path, 'docs/port.md', res.stdout);
+  });
+});
