@@ -41,6 +41,9 @@ export interface AskResult {
   cited: number[];
   invalid: number[];
   droppedPassages: number;
+  /** -k as asked, and how many distinct passages retrieval matched before selection. */
+  requestedK: number;
+  matched: number;
   chatModel: string;
   embedModel: string;
   numCtx: number;
@@ -75,6 +78,7 @@ export async function askQuestion(index: OpenIndex, ollama: OllamaClient, s: Ask
   const numCtx = s.numCtx ?? chooseNumCtx(built.estimatedTokens, answerTokens, modelMax);
   const base = {
     question: s.question, passages: built.passages, droppedPassages: built.droppedPassages, chatModel: s.model,
+    requestedK: s.topK, matched: retrieval.matched,
     embedModel: index.manifest.embedModel, numCtx, promptTokensEstimated: built.estimatedTokens,
   };
 

@@ -5,7 +5,7 @@ import { RagError } from '../errors.js';
 import { askJson, writeJson } from '../render/json.js';
 import { showControls } from '../render/controls.js';
 import { startProgress } from '../render/progress.js';
-import { renderSources, sourcesToShow } from '../render/text.js';
+import { renderSources, shortfallNote, sourcesToShow } from '../render/text.js';
 import { openIndex } from '../retrieve/retrieve.js';
 
 export interface AskCommandOptions {
@@ -68,9 +68,8 @@ export async function askCommand(opts: AskCommandOptions, ctx: Context): Promise
   if (result.stats.doneReason === 'length') {
     io.stderr.write(`${errStyle.yellow('warning:')} the answer was cut off at the length limit\n`);
   }
-  if (result.droppedPassages > 0 && ctx.verbose) {
-    io.stderr.write(`${result.droppedPassages} passage(s) did not fit in the context window (num_ctx ${result.numCtx})\n`);
-  }
+  const note = shortfallNote({ requestedK: result.requestedK, returned: result.passages.length, matched: result.matched, dropped: result.droppedPassages, numCtx: result.numCtx });
+  if (note !== undefined && !ctx.quiet && result.passages.length > 0) io.stderr.write(`${note}\n`);
 
   if (opts.json) {
     writeJson(io, askJson(result));

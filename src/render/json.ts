@@ -73,13 +73,18 @@ export interface SearchResultJson {
 export interface SearchJson {
   query: string;
   embed_model: string;
+  /** -k as asked; `returned` can be fewer (neighbours merged, a per-file cap, few matches). */
+  requested_k: number;
+  returned: number;
   results: SearchResultJson[];
 }
 
-export function searchJson(query: string, embedModel: string, hits: Hit[]): SearchJson {
+export function searchJson(query: string, embedModel: string, hits: Hit[], requestedK: number): SearchJson {
   return {
     query,
     embed_model: embedModel,
+    requested_k: requestedK,
+    returned: hits.length,
     results: hits.map((h, i) => ({
       rank: i + 1, id: h.id, path: h.path, start_line: h.startLine, end_line: h.endLine, location: location(h),
       heading: h.heading, score: h.score, text: h.text,
@@ -107,6 +112,10 @@ export interface AskJson {
   citations: number[];
   invalid_citations: number[];
   sources: AskSourceJson[];
+  /** -k as asked; `returned` passages were given to the model, `dropped` did not fit its context window. */
+  requested_k: number;
+  returned: number;
+  dropped: number;
   models: { chat: string; embed: string };
   num_ctx: number;
   timings_ms: { retrieve: number; generate: number; total: number };
@@ -133,6 +142,9 @@ export function askJson(r: AskResult): AskJson {
       cited: cited.has(p.n),
       text: p.hit.text,
     })),
+    requested_k: r.requestedK,
+    returned: r.passages.length,
+    dropped: r.droppedPassages,
     models: { chat: r.chatModel, embed: r.embedModel },
     num_ctx: r.numCtx,
     timings_ms: { retrieve: r.timings.retrieveMs, generate: r.timings.generateMs, total: r.timings.totalMs },

@@ -105,6 +105,21 @@ export function renderHits(hits: Hit[], style: Style, options: { width: number; 
     .join('\n\n') + '\n';
 }
 
+/**
+ * One stderr line when fewer passages than -k come back, saying why: few matches,
+ * neighbours merged or the per-file cap (retrieval), or no room in the context window (ask).
+ */
+export function shortfallNote(n: { requestedK: number; returned: number; matched: number; dropped?: number; numCtx?: number }): string | undefined {
+  if (n.returned >= n.requestedK) return undefined;
+  const dropped = n.dropped ?? 0;
+  const why: string[] = [];
+  if (n.returned + dropped < n.requestedK) {
+    why.push(n.matched < n.requestedK ? `only ${n.matched} matched` : 'neighbouring passages were merged and each file gives only a few');
+  }
+  if (dropped > 0) why.push(`${dropped} did not fit in the context window${n.numCtx ? ` (num_ctx ${n.numCtx})` : ''}`);
+  return `note: ${n.returned} of the ${n.requestedK} passages asked for (-k ${n.requestedK}): ${why.join('; ')}`;
+}
+
 /** The `rag status` report for a terminal; problems go to stderr through main.ts. */
 export function statusText(r: StatusReport, style: Style): string {
   const ok = (b: boolean) => (b ? style.green('✓') : style.red('✗'));

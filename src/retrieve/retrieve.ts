@@ -36,6 +36,8 @@ export interface Retrieval {
   hits: Hit[];
   vectorHits: Hit[];
   textHits: Hit[];
+  /** Distinct passages either search found, before merging and the per-file cap. */
+  matched: number;
 }
 
 export async function retrieve(index: OpenIndex, ollama: OllamaClient, query: string, opts: RetrieveOptions): Promise<Retrieval> {
@@ -53,8 +55,9 @@ export async function retrieve(index: OpenIndex, ollama: OllamaClient, query: st
     index.store.vectorSearch(vector, candidates),
     index.store.textSearch(query, candidates),
   ]);
-  const hits = selectPassages(fuseRanks([vectorHits, textHits]), { topK: opts.topK });
-  return { hits, vectorHits, textHits };
+  const fused = fuseRanks([vectorHits, textHits]);
+  const hits = selectPassages(fused, { topK: opts.topK });
+  return { hits, vectorHits, textHits, matched: fused.length };
 }
 
 /**

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startStub, type Stub } from '../ollama-stub/server.js';
-import { BIN, tempDir } from '../helpers/paths.js';
+import { BIN, REPO_ROOT, tempDir } from '../helpers/paths.js';
 import { spawnRag } from '../helpers/spawn-rag.js';
 
 interface AskJson {
@@ -264,5 +264,46 @@ describe('a long question (a pasted log)', () => {
     assert.equal(res.code, 0, res.stderr);
     const results = (JSON.parse(res.stdout) as { results: Array<{ path: string }> }).results;
     assert.equal(results[0]?.path, 'docs/port.md', res.stdout);
+  });
+});
+
+describe('fewer passages than -k asked for', () => {
+  let stub: Stub;
+  let db: ReturnType<typeof tempDir>;
+  let env: Record<string, string>;
+
+  before(async () => {
+    stub = await startStub();
+    db = tempDir();
+    env = { OLLAMA_HOST: stub.url, RAG_DB: db.dir };
+    const indexed = await spawnRag(['index', 'corpus'], { cwd: REPO_ROOT, env });
+    assert.equal(indexed.code, 0, indexed.stderr);
+  });
+  after(async () => {
+    db.cleanup();
+    await stub.close();
+  });
+
+  it('rag search says so in one stderr line and in JSON', async () => {
+    const res = await spawnRag(['search', '--json', '-k', '100', 'install ollama'], { cwd: REPO_ROOT, env });
+    assert.equal(res.code, 0, res.stderr);
+    const out = JSON.parse(res.stdout) as { requested_k: number; returned: number; results: unknown[] };
+    assert.equal(out.requested_k, 100);
+    assert.equal(out.returned, out.results.length);
+    assert.ok(out.returned < 100, res.stdout);
+    assert.deepEqual(res.stderr.trim().split('\n'), [res.stderr.trim()], 'one line');
+    assert.match(res.stderr, new RegExp(`^note: ${out.returned} of the 100 passages asked for \\(-k 100\\): `));
+  });
+
+  it('rag ask says how many did not fit the context window, in one stderr line and in JSON', async () => {
+    const res = await spawnRag(['ask', '--json', '-k', '50', '--num-ctx', '2048', 'How do I install rag and configure the model?'], { cwd: REPO_ROOT, env });
+    assert.equal(res.code, 0, res.stderr);
+    const out = JSON.parse(res.stdout) as AskJson & { requested_k: number; returned: number; dropped: number };
+    assert.equal(out.requested_k, 50);
+    assert.equal(out.returned, out.sources.length);
+    assert.ok(out.dropped > 0, res.stdout);
+    const notes = res.stderr.split('\n').filter((l) => l.startsWith('note: '));
+    assert.equal(notes.length, 1, res.stderr);
+    assert.match(notes[0]!, new RegExp(`^note: ${out.returned} of the 50 passages asked for \\(-k 50\\): .*${out.dropped} did not fit in the context window \\(num_ctx 2048\\)$`));
   });
 });

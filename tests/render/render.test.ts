@@ -10,7 +10,7 @@ import { RagError } from '../../src/errors.js';
 import type { Io } from '../../src/io.js';
 import { errorJson, writeJson } from '../../src/render/json.js';
 import { createStyle } from '../../src/render/style.js';
-import { location, renderHits, renderSources, snippet, sourcesToShow, statusText } from '../../src/render/text.js';
+import { location, renderHits, renderSources, shortfallNote, snippet, sourcesToShow, statusText } from '../../src/render/text.js';
 import type { Hit, StatusReport } from '../../src/types.js';
 import { ANSI_ESCAPE, stripAnsi } from '../helpers/ansi.js';
 
@@ -40,6 +40,8 @@ function askResult(overrides: Partial<AskResult>): AskResult {
     cited: [2],
     invalid: [],
     droppedPassages: 0,
+    requestedK: 6,
+    matched: 20,
     chatModel: 'llama3.2',
     embedModel: 'nomic-embed-text',
     numCtx: 2048,
@@ -235,4 +237,23 @@ describe('statusText', () => {
     assert.match(text, /^Ollama    http:\/\/h:1 ✓ version 0\.5\.0$/m);
     assert.match(text, /^  chat      llama3\.2 ✗$/m);
   });
+});
+
+describe('shortfallNote', () => {
+  const cases: { name: string; n: Parameters<typeof shortfallNote>[0]; note: string | undefined }[] = [
+    { name: 'all asked for came back', n: { requestedK: 6, returned: 6, matched: 40 }, note: undefined },
+    { name: 'merging and the per-file cap', n: { requestedK: 6, returned: 4, matched: 40 }, note: 'note: 4 of the 6 passages asked for (-k 6): neighbouring passages were merged and each file gives only a few' },
+    { name: 'a small index', n: { requestedK: 6, returned: 3, matched: 3 }, note: 'note: 3 of the 6 passages asked for (-k 6): only 3 matched' },
+    { name: 'no room in the context window', n: { requestedK: 50, returned: 24, matched: 80, dropped: 26, numCtx: 8192 }, note: 'note: 24 of the 50 passages asked for (-k 50): 26 did not fit in the context window (num_ctx 8192)' },
+    {
+      name: 'both',
+      n: { requestedK: 50, returned: 20, matched: 80, dropped: 10, numCtx: 4096 },
+      note: 'note: 20 of the 50 passages asked for (-k 50): neighbouring passages were merged and each file gives only a few; 10 did not fit in the context window (num_ctx 4096)',
+    },
+  ];
+  for (const { name, n, note } of cases) {
+    it(name, () => {
+      assert.equal(shortfallNote(n), note);
+    });
+  }
 });
