@@ -4,6 +4,7 @@
  * in-process tests call; `main` is what bin/rag.cjs calls.
  */
 import os from 'node:os';
+import { format } from 'node:util';
 import v8 from 'node:v8';
 import { buildProgram, commandNames, commanderExitCode, globalValueOptions } from './cli.js';
 import { Exit, RagError, describeError, isAbortError, type ExitCode } from './errors.js';
@@ -140,7 +141,25 @@ function toRagError(err: unknown, signal: AbortSignal): RagError {
   return new RagError('internal', `Unexpected error: ${message.split('\n')[0]}`, 'run again with --verbose for details, and report it if it persists', { cause: err });
 }
 
+/**
+ * Libraries write to the console in places (the Ollama client's "Getting text from
+ * response" and "invalid json: …"; LanceDB's native logger its WARN lines), and none of
+ * that may land in rag's output, least of all on stdout. rag itself never uses the
+ * console. Dropped, or with --verbose/DEBUG shown on stderr as escaped `debug:` lines.
+ */
+export function quietLibraries(stderr: NodeJS.WritableStream, env: NodeJS.ProcessEnv, argv: readonly string[]): void {
+  const flags = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  const verbose = Boolean(env.DEBUG) || flags.some((f) => f === '--verbose' || /^-[a-zA-Z]*v[a-zA-Z]*$/.test(f));
+  // Read by LanceDB's native logger when it loads, which is after this.
+  env.LANCEDB_LOG ??= verbose ? 'warn' : 'off';
+  const show = (...args: unknown[]): void => {
+    if (verbose) stderr.write(`debug: ${showControls(format(...args), { singleLine: true })}\n`);
+  };
+  for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) console[method] = show;
+}
+
 export async function main(): Promise<void> {
+  quietLibraries(process.stderr, process.env, process.argv.slice(2));
   const controller = new AbortController();
   let stopRequests = 0;
   const stop = (why: string) => () => {

@@ -250,10 +250,7 @@ export class OllamaClient {
   private async client(timeoutMs?: number): Promise<Ollama> {
     // Imported on first use: `rag --help` never pays for the client.
     const { Ollama } = await import('ollama');
-    const signals: AbortSignal[] = [];
-    if (this.signal) signals.push(this.signal);
-    if (timeoutMs !== undefined) signals.push(AbortSignal.timeout(timeoutMs));
-    const outer = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+    const outer = this.requestSignal(timeoutMs);
     const fetchWithSignal: typeof fetch = (input, init) => {
       const own = init?.signal ?? undefined;
       const signal = own && outer ? AbortSignal.any([own, outer]) : (own ?? outer);
@@ -262,16 +259,28 @@ export class OllamaClient {
     return new Ollama({ host: this.host, fetch: fetchWithSignal });
   }
 
-  /** Runs `call` with retries on transient failures; errors come out translated. */
+  private requestSignal(timeoutMs: number | undefined): AbortSignal | undefined {
+    const signals: AbortSignal[] = [];
+    if (this.signal) signals.push(this.signal);
+    if (timeoutMs !== undefined) signals.push(AbortSignal.timeout(timeoutMs));
+    return signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+  }
+
+  /** Runs `call` on a server known to be Ollama, with retries on transient failures; errors come out translated. */
   private async withRetry<T>(
     ctx: ErrorContext,
     call: (client: Ollama) => Promise<T>,
     timeoutMs: number | undefined = this.timeoutMs,
     onRetry?: (notice: RetryNotice) => void,
   ): Promise<T> {
+    await this.version();
+    return this.attempts(ctx, async () => call(await this.client(timeoutMs)), onRetry);
+  }
+
+  private async attempts<T>(ctx: ErrorContext, call: () => Promise<T>, onRetry?: (notice: RetryNotice) => void): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await call(await this.client(timeoutMs));
+        return await call();
       } catch (err) {
         if (this.signal?.aborted) throw translateError(this.signal.reason ?? err, ctx);
         if (attempt >= this.retries || !isTransient(err)) throw translateError(err, ctx);
@@ -284,8 +293,37 @@ export class OllamaClient {
     }
   }
 
-  async version(): Promise<string> {
-    return this.withRetry({ host: this.host }, async (c) => (await c.version()).version);
+  /**
+   * The server's version, asked once per client before anything else: a server that does
+   * not answer `/api/version` as Ollama does (another web server, LM Studio, Open WebUI)
+   * is named as such, instead of as a missing or wrong model further on.
+   */
+  version(): Promise<string> {
+    this.verified ??= this.attempts({ host: this.host }, () => this.fetchVersion());
+    return this.verified;
+  }
+
+  private verified: Promise<string> | undefined;
+
+  /** Plain fetch, not the client: the client writes to the console on bodies that are not JSON. */
+  private async fetchVersion(): Promise<string> {
+    const res = await fetch(`${this.host}/api/version`, { signal: this.requestSignal(this.timeoutMs) ?? null });
+    const text = await res.text();
+    if (res.status >= 500 && res.status !== 501) {
+      // A proxy or a busy server: retried like any other 5xx.
+      throw Object.assign(new Error(text), { name: 'ResponseError', error: text.slice(0, 200), status_code: res.status });
+    }
+    let version: unknown;
+    try {
+      version = (JSON.parse(text) as { version?: unknown }).version;
+    } catch {
+      version = undefined;
+    }
+    if (!res.ok || typeof version !== 'string' || !/^\d+\.\d+/.test(version)) {
+      const answer = res.ok ? 'answered something else' : `answered HTTP ${res.status}`;
+      throw new RagError('not-ollama', `${this.host} is not an Ollama server (GET /api/version ${answer})`, 'point --host or OLLAMA_HOST at Ollama, e.g. http://127.0.0.1:11434');
+    }
+    return version;
   }
 
   async listModels(): Promise<Array<{ name: string; digest: string }>> {
@@ -362,6 +400,7 @@ export class OllamaClient {
   async pull(model: string, onProgress: (p: PullProgress) => void): Promise<void> {
     const ctx: ErrorContext = { host: this.host, model };
     try {
+      await this.version();
       const stream = await (await this.client()).pull({ model, stream: true });
       for await (const part of stream) onProgress({ status: part.status, total: part.total, completed: part.completed });
     } catch (err) {

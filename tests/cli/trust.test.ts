@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startStub, type Stub } from '../ollama-stub/server.js';
@@ -305,5 +307,83 @@ describe('fewer passages than -k asked for', () => {
     const notes = res.stderr.split('\n').filter((l) => l.startsWith('note: '));
     assert.equal(notes.length, 1, res.stderr);
     assert.match(notes[0]!, new RegExp(`^note: ${out.returned} of the 50 passages asked for \\(-k 50\\): .*${out.dropped} did not fit in the context window \\(num_ctx 2048\\)$`));
+  });
+});
+
+/** A web server that is not Ollama, like `python3 -m http.server`: HTML 404 for GET, 501 for POST. */
+async function startOtherServer(routes: Record<string, { status: number; type: string; body: string }> = {}): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const route = routes[`${req.method} ${req.url}`];
+      const reply = route ?? (req.method === 'GET' ? { status: 404, type: 'text/html', body: '<html><body>404 File not found</body></html>' } : { status: 501, type: 'text/html', body: '<html><body>Unsupported method</body></html>' });
+      res.writeHead(reply.status, { 'content-type': reply.type });
+      res.end(reply.body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}
+
+describe('a server that is not Ollama', () => {
+  let stub: Stub;
+  let dir: ReturnType<typeof tempDir>;
+  let db: string;
+
+  before(async () => {
+    stub = await startStub();
+    dir = tempDir();
+    db = path.join(dir.dir, '.rag');
+    writeDocs(dir.dir, { 'docs/port.md': '# Port\n\nThe server listens on port 11434 by default.\n' });
+    const indexed = await spawnRag(['index', 'docs'], { cwd: dir.dir, env: { OLLAMA_HOST: stub.url, RAG_DB: db } });
+    assert.equal(indexed.code, 0, indexed.stderr);
+  });
+  after(async () => {
+    dir.cleanup();
+    await stub.close();
+  });
+
+  for (const args of [['ask', 'Which port?'], ['search', 'port'], ['status']]) {
+    it(`rag ${args[0]} says so (exit 3) and nothing else`, async () => {
+      const other = await startOtherServer();
+      try {
+        const res = await spawnRag(args, { cwd: dir.dir, env: { OLLAMA_HOST: other.url, RAG_DB: db } });
+        assert.equal(res.code, 3, res.stderr);
+        const problem = res.stderr.split('\n').filter((l) => l.startsWith('rag: '));
+        assert.equal(problem.length, 1, res.stderr);
+        assert.match(problem[0]!, new RegExp(`^rag: ${other.url.replace(/\./g, '\\.')} is not an Ollama server \\(GET /api/version answered HTTP 404\\) — point --host or OLLAMA_HOST at Ollama`));
+        assert.doesNotMatch(res.stdout + res.stderr, /Getting text|invalid json|embedding model|not installed/);
+        if (args[0] !== 'status') assert.equal(res.stdout, '');
+      } finally {
+        await other.close();
+      }
+    });
+  }
+
+  it('what the client library prints (an HTML error page) never reaches stdout or stderr', async () => {
+    const version = { status: 200, type: 'application/json', body: '{"version":"0.33.0"}' };
+    const page = { status: 400, type: 'text/html', body: '<html>Bad gateway page</html>' };
+    const other = await startOtherServer({ 'GET /api/version': version, 'POST /api/embed': page, 'POST /api/show': page });
+    try {
+      const env = { OLLAMA_HOST: other.url, RAG_DB: db };
+      const res = await spawnRag(['search', 'port'], { cwd: dir.dir, env });
+      assert.equal(res.code, 3, res.stderr);
+      assert.equal(res.stdout, '');
+      assert.doesNotMatch(res.stderr, /Getting text from response/);
+      assert.match(res.stderr, /^rag: Ollama at .* failed: <html>Bad gateway page<\/html>/m);
+      // Kept for --verbose, on stderr, as a debug line.
+      const verbose = await spawnRag(['search', '--verbose', 'port'], { cwd: dir.dir, env });
+      assert.equal(verbose.stdout, '');
+      assert.match(verbose.stderr, /^debug: Getting text from response$/m);
+    } finally {
+      await other.close();
+    }
   });
 });
