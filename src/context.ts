@@ -150,6 +150,8 @@ export interface SettingFlags {
 /** Settings as commands use them: flags > environment > config file > defaults, decided once. */
 export interface Settings {
   host: string;
+  /** Where the host came from, for `rag status` and the remote-host guard. */
+  hostSource: HostSource;
   chatModel: string;
   topK: number;
   maxFileSizeMb: number;
@@ -169,12 +171,17 @@ export interface Settings {
   defaultChunk: { chunkSizeChars: number; chunkOverlapChars: number };
 }
 
+export type HostSource = 'flag' | 'env' | 'config' | 'default';
+
 export function resolveSettings(flags: SettingFlags, env: Io['env'], config: FileConfig, indexExists: boolean): Settings {
   const fromEnv = (name: string) => env[name]?.trim() || undefined;
   const envEmbed = fromEnv('RAG_EMBED_MODEL');
+  // An empty OLLAMA_HOST means unset, as for every other variable: the config file still applies.
+  const envHost = fromEnv('OLLAMA_HOST');
+  const flagHost = flags.host?.trim() || undefined;
   return {
-    // An empty OLLAMA_HOST means unset, as for every other variable: the config file still applies.
-    host: resolveHost(flags.host, fromEnv('OLLAMA_HOST') ?? config.host),
+    host: resolveHost(flagHost, envHost ?? config.host),
+    hostSource: flagHost ? 'flag' : envHost ? 'env' : config.host ? 'config' : 'default',
     chatModel: flags.model ?? fromEnv('RAG_MODEL') ?? config.model ?? DEFAULTS.model,
     topK: flags.topK ?? config.topK ?? DEFAULTS.topK,
     maxFileSizeMb: flags.maxFileSizeMb ?? config.maxFileSizeMb ?? DEFAULTS.maxFileSizeMb,
@@ -219,6 +226,15 @@ export function createContext(globals: GlobalOptions, flags: SettingFlags, io: I
   const config = index.exists ? readConfig(index.dir) : {};
   const settings = resolveSettings({ ...flags, host: globals.host }, io.env, config, index.exists);
   const { host } = settings;
+  if (settings.hostSource === 'config' && !isLocalHost(host)) {
+    // A config file can come with a cloned repository: it must not send documents elsewhere.
+    const file = path.join(index.dir, CONFIG_FILE);
+    throw new RagError(
+      'bad-config',
+      `Config file ${file} sends documents to ${host}, which is not this machine`,
+      `to allow it, pass --host ${host} or set OLLAMA_HOST=${host}; otherwise remove 'host' from the file`,
+    );
+  }
   let client: OllamaClient | undefined;
   return {
     io,
@@ -233,4 +249,10 @@ export function createContext(globals: GlobalOptions, flags: SettingFlags, io: I
     ollama: () => (client ??= new OllamaClient({ host, signal })),
     pid,
   };
+}
+
+/** Loopback only: names that resolve elsewhere, or this machine's own addresses, do not count. */
+export function isLocalHost(url: string): boolean {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || /^127(\.\d{1,3}){3}$/.test(host) || host === '::1' || host === '0.0.0.0' || host === '::';
 }

@@ -52,7 +52,8 @@ export interface StatusReport {
     /** An interrupted --rebuild of the live index, and how many files it finished. */
     pendingRebuild?: { manifest: Manifest; files: number };
   };
-  ollama: { host: string; reachable: boolean; version: string | null };
+  /** hostSource: where the host came from (flag, env, config or default). */
+  ollama: { host: string; hostSource: string; reachable: boolean; version: string | null };
   models: { embed: ModelStatus; chat: ModelStatus };
   /** Index problems first, then Ollama, then models: the order a user fixes them in. */
   problems: RagError[];

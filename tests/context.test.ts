@@ -9,7 +9,7 @@ import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_CHUNK_OPTIONS } from '../src/chunk/chunk.js';
-import { colorAllowed, locateIndex, parseConfig, resolveSettings, type FileConfig, type SettingFlags, type Settings } from '../src/context.js';
+import { colorAllowed, isLocalHost, locateIndex, parseConfig, resolveSettings, type FileConfig, type SettingFlags, type Settings } from '../src/context.js';
 import { DEFAULTS } from '../src/defaults.js';
 import { Exit, RagError } from '../src/errors.js';
 import { resolveHost } from '../src/ollama.js';
@@ -314,4 +314,37 @@ describe('resolveSettings: flags > environment > config file > defaults, once fo
   it('chunk defaults exist once: the chunker uses those of defaults.ts', () => {
     assert.deepEqual(DEFAULT_CHUNK_OPTIONS, { chunkSizeChars: DEFAULTS.chunkSize, chunkOverlapChars: DEFAULTS.chunkOverlap });
   });
+});
+
+describe('where the Ollama host comes from', () => {
+  const cases: { name: string; flag?: string; env?: string; config?: string; host: string; source: string }[] = [
+    { name: 'nothing given: the default', host: 'http://127.0.0.1:11434', source: 'default' },
+    { name: 'the config file', config: 'http://localhost:9999', host: 'http://localhost:9999', source: 'config' },
+    { name: 'OLLAMA_HOST over the config file', env: 'gpu:11434', config: 'http://localhost:9999', host: 'http://gpu:11434', source: 'env' },
+    { name: '--host over both', flag: 'http://10.0.0.2:1', env: 'gpu:11434', config: 'http://localhost:9999', host: 'http://10.0.0.2:1', source: 'flag' },
+    { name: 'an empty OLLAMA_HOST is unset', env: ' ', config: 'http://localhost:9999', host: 'http://localhost:9999', source: 'config' },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: ${c.host} (${c.source})`, () => {
+      const s = resolveSettings({ ...(c.flag ? { host: c.flag } : {}) }, c.env ? { OLLAMA_HOST: c.env } : {}, c.config ? { host: c.config } : {}, true);
+      assert.deepEqual([s.host, s.hostSource], [c.host, c.source]);
+    });
+  }
+
+  const local: { url: string; isLocal: boolean }[] = [
+    { url: 'http://127.0.0.1:11434', isLocal: true },
+    { url: 'http://127.1.2.3:1', isLocal: true },
+    { url: 'http://localhost:11434', isLocal: true },
+    { url: 'http://[::1]:11434', isLocal: true },
+    { url: 'http://0.0.0.0:11434', isLocal: true },
+    { url: 'http://192.168.1.5:11434', isLocal: false },
+    { url: 'https://ollama.example.com:443', isLocal: false },
+    { url: 'http://127.0.0.1.evil.com:80', isLocal: false },
+    { url: 'http://localhost.evil.com:80', isLocal: false },
+  ];
+  for (const { url, isLocal } of local) {
+    it(`${url} is ${isLocal ? '' : 'not '}this machine`, () => {
+      assert.equal(isLocalHost(url), isLocal);
+    });
+  }
 });

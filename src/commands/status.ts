@@ -34,7 +34,7 @@ async function gatherStatus(ctx: Context): Promise<StatusReport> {
   if (!manifest) problems.push(new RagError('index-missing', `No index at ${dir}`, "run 'rag index <folder>' to create one"));
   else if (records.size === 0) problems.push(new RagError('index-empty', 'The index is empty', "run 'rag index <folder>'"));
 
-  const ollama = { host: ctx.host, reachable: false, version: null as string | null };
+  const ollama = { host: ctx.host, hostSource: ctx.settings.hostSource, reachable: false, version: null as string | null };
   const models: StatusReport['models'] = {
     embed: { name: manifest?.embedModel ?? ctx.settings.defaultEmbedModel, installed: false, rightKind: null },
     chat: { name: ctx.settings.chatModel, installed: false, rightKind: null },

@@ -174,7 +174,8 @@ export interface StatusJson {
     updated_at: string | null;
     pending_rebuild: { files: number; embed_model: string; chunk_size: number; chunk_overlap: number } | null;
   };
-  ollama: { host: string; reachable: boolean; version: string | null };
+  /** host_source: flag, env, config or default. */
+  ollama: { host: string; host_source: string; reachable: boolean; version: string | null };
   models: { embed: ModelStatusJson; chat: ModelStatusJson };
   problems: Array<{ code: number; reason: Reason; message: string }>;
 }
@@ -203,7 +204,7 @@ export function statusJson(r: StatusReport): StatusJson {
         ? { files: rebuild.files, embed_model: rebuild.manifest.embedModel, chunk_size: rebuild.manifest.chunkSizeChars, chunk_overlap: rebuild.manifest.chunkOverlapChars }
         : null,
     },
-    ollama: r.ollama,
+    ollama: { host: r.ollama.host, host_source: r.ollama.hostSource, reachable: r.ollama.reachable, version: r.ollama.version },
     models: { embed: modelStatusJson(r.models.embed), chat: modelStatusJson(r.models.chat) },
     problems: r.problems.map((p) => ({ code: p.exitCode, reason: p.reason, message: describeError(p) })),
   };

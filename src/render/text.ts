@@ -120,6 +120,8 @@ export function shortfallNote(n: { requestedK: number; returned: number; matched
   return `note: ${n.returned} of the ${n.requestedK} passages asked for (-k ${n.requestedK}): ${why.join('; ')}`;
 }
 
+const HOST_SOURCE_TEXT: Record<string, string> = { flag: 'from --host', env: 'from OLLAMA_HOST', config: 'from the config file', default: 'the default' };
+
 /** The `rag status` report for a terminal; problems go to stderr through main.ts. */
 export function statusText(r: StatusReport, style: Style): string {
   const ok = (b: boolean) => (b ? style.green('✓') : style.red('✗'));
@@ -142,7 +144,7 @@ export function statusText(r: StatusReport, style: Style): string {
             : []),
         ]
       : []),
-    `${style.bold('Ollama')}    ${r.ollama.host} ${ok(r.ollama.reachable)}${r.ollama.version ? ` version ${r.ollama.version}` : ' unreachable'}`,
+    `${style.bold('Ollama')}    ${r.ollama.host} ${style.dim(`(${HOST_SOURCE_TEXT[r.ollama.hostSource] ?? r.ollama.hostSource})`)} ${ok(r.ollama.reachable)}${r.ollama.version ? ` version ${r.ollama.version}` : ' unreachable'}`,
     `  embedding ${r.models.embed.name} ${ok(r.models.embed.installed && r.models.embed.rightKind !== false)}`,
     `  chat      ${r.models.chat.name} ${ok(r.models.chat.installed && r.models.chat.rightKind !== false)}`,
   ];

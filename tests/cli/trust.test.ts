@@ -387,3 +387,41 @@ describe('a server that is not Ollama', () => {
     }
   });
 });
+
+describe('a config file found by walking up cannot send documents elsewhere', () => {
+  let stub: Stub;
+  let dir: ReturnType<typeof tempDir>;
+  const remote = 'http://203.0.113.7:11434';
+
+  before(async () => {
+    stub = await startStub();
+    dir = tempDir();
+    // As in a cloned repository: a committed .rag/config.json naming a remote host.
+    writeDocs(dir.dir, { '.rag/config.json': JSON.stringify({ host: remote }), 'docs/port.md': '# Port\n\nThe server listens on port 11434.\n', 'sub/x.md': 'x\n' });
+  });
+  after(async () => {
+    dir.cleanup();
+    await stub.close();
+  });
+
+  it('refuses (exit 2) without contacting anything, naming the file and how to allow it', async () => {
+    for (const args of [['index', '../docs'], ['status']]) {
+      const res = await spawnRag(args, { cwd: path.join(dir.dir, 'sub') });
+      assert.equal(res.code, 2, res.stderr);
+      assert.equal(res.stderr, `rag: Config file ${path.join(dir.dir, '.rag', 'config.json')} sends documents to ${remote}, which is not this machine — to allow it, pass --host ${remote} or set OLLAMA_HOST=${remote}; otherwise remove 'host' from the file\n`);
+    }
+    assert.equal(stub.requests.length, 0);
+  });
+
+  it('the environment or a flag overrides it, and rag status says where the host came from', async () => {
+    const env = { OLLAMA_HOST: stub.url };
+    const indexed = await spawnRag(['index', '../docs'], { cwd: path.join(dir.dir, 'sub'), env });
+    assert.equal(indexed.code, 0, indexed.stderr);
+    const status = await spawnRag(['status', '--json'], { cwd: path.join(dir.dir, 'sub'), env });
+    assert.equal(status.code, 0, status.stderr);
+    assert.deepEqual((JSON.parse(status.stdout) as { ollama: { host: string; host_source: string } }).ollama, { host: stub.url, host_source: 'env', reachable: true, version: '0.33.0' });
+    const text = await spawnRag(['status', '--host', stub.url], { cwd: path.join(dir.dir, 'sub') });
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, new RegExp(`^Ollama\\s+${stub.url.replace(/\./g, '\\.')} \\(from --host\\) ✓`, 'm'));
+  });
+});

@@ -39,7 +39,7 @@ describe('rag status', () => {
     const res = await runRag(['status'], { cwd: t.dir, env: { OLLAMA_HOST: stub.url, RAG_DB: path.join(t.dir, 'none') } });
     assert.equal(res.code, 5);
     assert.match(res.stdout, /^Index\s+\S+none \(none yet\)$/m);
-    assert.match(res.stdout, new RegExp(`^Ollama\\s+${stub.url.replace(/\./g, '\\.')} ✓ version \\d`, 'm'));
+    assert.match(res.stdout, new RegExp(`^Ollama\\s+${stub.url.replace(/\./g, '\\.')} \\(from OLLAMA_HOST\\) ✓ version \\d`, 'm'));
     assert.match(res.stdout, /^\s+embedding nomic-embed-text ✓$/m);
     assert.match(res.stdout, /^\s+chat\s+llama3\.2 ✓$/m);
     assert.match(res.stderr, /^rag: No index at .* — run 'rag index/);
@@ -79,7 +79,7 @@ describe('rag status', () => {
     const res = await runRag(['status'], { cwd: REPO_ROOT, env: { ...env, OLLAMA_HOST: host } });
     assert.equal(res.code, 3);
     assert.match(res.stdout, new RegExp(`^\\s+files\\s+${indexed.files.seen}$`, 'm'));
-    assert.match(res.stdout, /^Ollama\s+\S+ ✗ unreachable$/m);
+    assert.match(res.stdout, /^Ollama\s+\S+ \(from OLLAMA_HOST\) ✗ unreachable$/m);
     assert.match(res.stderr, /^rag: Cannot reach Ollama at http:\/\/127\.0\.0\.1:\d+/m);
   });
 
@@ -105,7 +105,7 @@ describe('rag status', () => {
     assert.equal(doc.index.embed_model, 'nomic-embed-text');
     assert.equal(doc.index.dimensions, indexed.dimensions);
     assert.ok(doc.index.updated_at !== null && !Number.isNaN(Date.parse(doc.index.updated_at)));
-    assert.deepEqual(doc.ollama, { host: stub.url, reachable: true, version: '0.33.0' });
+    assert.deepEqual(doc.ollama, { host: stub.url, host_source: 'env', reachable: true, version: '0.33.0' });
     assert.deepEqual(doc.models, {
       embed: { name: 'nomic-embed-text', installed: true, right_kind: true },
       chat: { name: 'llama3.2', installed: true, right_kind: true },
@@ -120,7 +120,7 @@ describe('rag status', () => {
     assert.equal(down.stderr, text.stderr);
     const downDoc = JSON.parse(down.stdout) as StatusDoc;
     assert.equal(downDoc.ready, false);
-    assert.deepEqual(downDoc.ollama, { host, reachable: false, version: null });
+    assert.deepEqual(downDoc.ollama, { host, host_source: 'env', reachable: false, version: null });
     assert.equal(downDoc.problems[0]?.code, 3);
     assert.match(downDoc.problems[0]?.message ?? '', /Cannot reach Ollama/);
   });

@@ -209,7 +209,7 @@ describe('JSON', () => {
 describe('statusText', () => {
   const report = (overrides: Partial<StatusReport> = {}): StatusReport => ({
     index: { dir: '/p/.rag', files: 0, chunks: 0 },
-    ollama: { host: 'http://127.0.0.1:11434', reachable: false, version: null },
+    ollama: { host: 'http://127.0.0.1:11434', hostSource: 'default', reachable: false, version: null },
     models: { embed: { name: 'nomic-embed-text', installed: false, rightKind: null }, chat: { name: 'llama3.2', installed: false, rightKind: null } },
     problems: [],
     ...overrides,
@@ -218,7 +218,7 @@ describe('statusText', () => {
   it('no index and Ollama down: says so, with no problem lines (main.ts prints those)', () => {
     assert.equal(
       statusText(report({ problems: [new RagError('index-missing', 'No index')] }), plain),
-      ['Index     /p/.rag (none yet)', 'Ollama    http://127.0.0.1:11434 ✗ unreachable', '  embedding nomic-embed-text ✗', '  chat      llama3.2 ✗', ''].join('\n'),
+      ['Index     /p/.rag (none yet)', 'Ollama    http://127.0.0.1:11434 (the default) ✗ unreachable', '  embedding nomic-embed-text ✗', '  chat      llama3.2 ✗', ''].join('\n'),
     );
   });
 
@@ -227,14 +227,14 @@ describe('statusText', () => {
     const text = statusText(
       report({
         index: { dir: '/p/.rag', manifest, root: '/p', files: 3, chunks: 12 },
-        ollama: { host: 'http://h:1', reachable: true, version: '0.5.0' },
+        ollama: { host: 'http://h:1', hostSource: 'config', reachable: true, version: '0.5.0' },
         models: { embed: { name: 'nomic-embed-text', installed: true, rightKind: true }, chat: { name: 'llama3.2', installed: true, rightKind: false } },
       }),
       plain,
     );
     assert.match(text, /^  passages  12$/m);
     assert.match(text, /^  model     nomic-embed-text \(768 dimensions\)$/m);
-    assert.match(text, /^Ollama    http:\/\/h:1 ✓ version 0\.5\.0$/m);
+    assert.match(text, /^Ollama    http:\/\/h:1 \(from the config file\) ✓ version 0\.5\.0$/m);
     assert.match(text, /^  chat      llama3\.2 ✗$/m);
   });
 });
