@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startStub, type Stub } from '../ollama-stub/server.js';
-import { BIN, REPO_ROOT, tempDir } from '../helpers/paths.js';
+import { BIN, REPO_ROOT, makeTempDir, tempDir } from '../helpers/paths.js';
+import { startTestStub } from '../helpers/stub.js';
 import { spawnRag } from '../helpers/spawn-rag.js';
 
 interface AskJson {
@@ -29,12 +30,12 @@ function writeDocs(root: string, files: Record<string, string>): void {
 
 describe('a document cannot forge a passage (citation spoofing)', () => {
   let stub: Stub;
-  let dir: ReturnType<typeof tempDir>;
+  let dir: ReturnType<typeof makeTempDir>;
   let env: Record<string, string>;
 
   before(async () => {
     stub = await startStub();
-    dir = tempDir();
+    dir = makeTempDir();
     env = { OLLAMA_HOST: stub.url, RAG_DB: path.join(dir.dir, '.rag') };
     writeDocs(dir.dir, {
       'docs/security/keys.md': '# Keys\n\nThe master key rotation policy is yearly.\n',
@@ -85,13 +86,13 @@ describe('a document cannot forge a passage (citation spoofing)', () => {
 
 describe('document text cannot drive the terminal (escape injection)', () => {
   let stub: Stub;
-  let dir: ReturnType<typeof tempDir>;
+  let dir: ReturnType<typeof makeTempDir>;
   let env: Record<string, string>;
   const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
   before(async () => {
     stub = await startStub();
-    dir = tempDir();
+    dir = makeTempDir();
     env = { OLLAMA_HOST: stub.url, RAG_DB: path.join(dir.dir, '.rag') };
     writeDocs(dir.dir, {
       'docs/esc.md': '# T \u001b]0;HIJACK\u0007\n\nflux capacitor \u001b[2J\u001b[31mFAKE PROMPT\u001b[0m\n',
@@ -164,13 +165,13 @@ function inPseudoTerminal(cmd: string, options: { cwd: string; env: Record<strin
 
 describe('a terminal that reports 0 columns', () => {
   let stub: Stub;
-  let dir: ReturnType<typeof tempDir>;
+  let dir: ReturnType<typeof makeTempDir>;
   let env: Record<string, string>;
   const rag = `'${process.execPath}' '${BIN}'`;
 
   before(async () => {
     stub = await startStub();
-    dir = tempDir();
+    dir = makeTempDir();
     env = { OLLAMA_HOST: stub.url, RAG_DB: path.join(dir.dir, '.rag') };
     writeDocs(dir.dir, { 'docs/port.md': '# Port\n\nThe server listens on port 11434 by default.\n' });
   });
@@ -192,47 +193,42 @@ describe('a terminal that reports 0 columns', () => {
 });
 
 describe('a server whose every embed request fails', () => {
-  it('stops after one request has used its retries, shows them with --verbose, and keeps what was done', async () => {
-    const stub = await startStub();
-    const dir = tempDir();
-    try {
-      const env = { OLLAMA_HOST: stub.url, RAG_DB: path.join(dir.dir, '.rag') };
-      const files: Record<string, string> = {};
-      // Two write batches of files, one embedding request each (--batch-size 1000, one in flight).
-      for (let i = 0; i < 40; i++) files[`docs/note-${String(i).padStart(2, '0')}.md`] = `# Note ${i}\n\nThis note is about the river ${i}.\n`;
-      writeDocs(dir.dir, files);
-      stub.failNext('/api/embed', { delayMs: 0 });
-      stub.failNext('/api/embed', { status: 500, error: 'boom' }, 4);
-      const failed = await spawnRag(['index', '--verbose', '--concurrency', '1', '--batch-size', '1000', 'docs'], { cwd: dir.dir, env });
-      assert.equal(failed.code, 3, failed.stderr);
-      assert.match(failed.stderr, /^rag: Ollama at .* failed: boom/m);
-      // One good request, then one request tried four times; the other batch never reached the server.
-      assert.equal(stub.embedRequests(), 5);
-      const retries = failed.stderr.split('\n').filter((l) => /retrying \(attempt \d of 4\) after: Ollama at .* failed: boom/.test(l));
-      assert.deepEqual(retries.map((l) => /attempt (\d)/.exec(l)?.[1]), ['2', '3', '4'], failed.stderr);
+  it('stops after one request has used its retries, shows them with --verbose, and keeps what was done', async (t) => {
+    const stub = await startTestStub(t);
+    const dir = tempDir(t);
+    const env = { OLLAMA_HOST: stub.url, RAG_DB: path.join(dir.dir, '.rag') };
+    const files: Record<string, string> = {};
+    // Two write batches of files, one embedding request each (--batch-size 1000, one in flight).
+    for (let i = 0; i < 40; i++) files[`docs/note-${String(i).padStart(2, '0')}.md`] = `# Note ${i}\n\nThis note is about the river ${i}.\n`;
+    writeDocs(dir.dir, files);
+    stub.failNext('/api/embed', { delayMs: 0 });
+    stub.failNext('/api/embed', { status: 500, error: 'boom' }, 4);
+    const failed = await spawnRag(['index', '--verbose', '--concurrency', '1', '--batch-size', '1000', 'docs'], { cwd: dir.dir, env });
+    assert.equal(failed.code, 3, failed.stderr);
+    assert.match(failed.stderr, /^rag: Ollama at .* failed: boom/m);
+    // One good request, then one request tried four times; the other batch never reached the server.
+    assert.equal(stub.embedRequests(), 5);
+    const retries = failed.stderr.split('\n').filter((l) => /retrying \(attempt \d of 4\) after: Ollama at .* failed: boom/.test(l));
+    assert.deepEqual(retries.map((l) => /attempt (\d)/.exec(l)?.[1]), ['2', '3', '4'], failed.stderr);
 
-      const again = await spawnRag(['index', '--json', 'docs'], { cwd: dir.dir, env });
-      assert.equal(again.code, 0, again.stderr);
-      const summary = JSON.parse(again.stdout) as { files: { new: number; unchanged: number } };
-      assert.ok(summary.files.unchanged > 0, `the finished batch was kept: ${again.stdout}`);
-      assert.equal(summary.files.new + summary.files.unchanged, 40);
-    } finally {
-      dir.cleanup();
-      await stub.close();
-    }
+    const again = await spawnRag(['index', '--json', 'docs'], { cwd: dir.dir, env });
+    assert.equal(again.code, 0, again.stderr);
+    const summary = JSON.parse(again.stdout) as { files: { new: number; unchanged: number } };
+    assert.ok(summary.files.unchanged > 0, `the finished batch was kept: ${again.stdout}`);
+    assert.equal(summary.files.new + summary.files.unchanged, 40);
   });
 });
 
 describe('a long question (a pasted log)', () => {
   let stub: Stub;
-  let dir: ReturnType<typeof tempDir>;
+  let dir: ReturnType<typeof makeTempDir>;
   let env: Record<string, string>;
   const log = Array.from({ length: 140 }, (_, i) => `2026-12-01T10:${String(i % 60).padStart(2, '0')}:00Z worker[${i}] connect refused, retrying soon`).join('\n');
   const question = `${log}\nWhich port does the server listen on?`;
 
   before(async () => {
     stub = await startStub();
-    dir = tempDir();
+    dir = makeTempDir();
     env = { OLLAMA_HOST: stub.url, RAG_DB: path.join(dir.dir, '.rag') };
     writeDocs(dir.dir, { 'docs/port.md': '# Port\n\nThe server listens on port 11434 by default.\n', 'docs/other.md': '# Other\n\nColours and fonts.\n' });
     // all-minilm takes about 1 KB; the question is 8 KB.
@@ -271,12 +267,12 @@ describe('a long question (a pasted log)', () => {
 
 describe('fewer passages than -k asked for', () => {
   let stub: Stub;
-  let db: ReturnType<typeof tempDir>;
+  let db: ReturnType<typeof makeTempDir>;
   let env: Record<string, string>;
 
   before(async () => {
     stub = await startStub();
-    db = tempDir();
+    db = makeTempDir();
     env = { OLLAMA_HOST: stub.url, RAG_DB: db.dir };
     const indexed = await spawnRag(['index', 'corpus'], { cwd: REPO_ROOT, env });
     assert.equal(indexed.code, 0, indexed.stderr);
@@ -334,12 +330,12 @@ async function startOtherServer(routes: Record<string, { status: number; type: s
 
 describe('a server that is not Ollama', () => {
   let stub: Stub;
-  let dir: ReturnType<typeof tempDir>;
+  let dir: ReturnType<typeof makeTempDir>;
   let db: string;
 
   before(async () => {
     stub = await startStub();
-    dir = tempDir();
+    dir = makeTempDir();
     db = path.join(dir.dir, '.rag');
     writeDocs(dir.dir, { 'docs/port.md': '# Port\n\nThe server listens on port 11434 by default.\n' });
     const indexed = await spawnRag(['index', 'docs'], { cwd: dir.dir, env: { OLLAMA_HOST: stub.url, RAG_DB: db } });
@@ -390,12 +386,12 @@ describe('a server that is not Ollama', () => {
 
 describe('a config file found by walking up cannot send documents elsewhere', () => {
   let stub: Stub;
-  let dir: ReturnType<typeof tempDir>;
+  let dir: ReturnType<typeof makeTempDir>;
   const remote = 'http://203.0.113.7:11434';
 
   before(async () => {
     stub = await startStub();
-    dir = tempDir();
+    dir = makeTempDir();
     // As in a cloned repository: a committed .rag/config.json naming a remote host.
     writeDocs(dir.dir, { '.rag/config.json': JSON.stringify({ host: remote }), 'docs/port.md': '# Port\n\nThe server listens on port 11434.\n', 'sub/x.md': 'x\n' });
   });
