@@ -24,6 +24,7 @@ import { machine } from './measure.js';
 import { int, mb, ms, Report, round } from './report.js';
 import { costIndex, editOnePercent, indexSize, prepareCorpus, reindexUnchanged, zeroCostIndex } from './scenarios-index.js';
 import { coldAsk, coldSearch, coldStart, recall } from './scenarios-query.js';
+import { evalRetrieval } from './scenarios-eval.js';
 
 async function main(): Promise<void> {
   const cfg = parseConfig(process.argv.slice(2));
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
     await reindexUnchanged(b, report, results, corpus.dir, db);
     await coldSearch(b, report, results, db, indexed.chunks.total);
     await coldAsk(b, report, results, db);
+    await evalRetrieval(b, report, results, work, db, indexed.chunks.total);
     if (cfg.editRuns > 0) await editOnePercent(b, report, results, corpus.dir, relPaths, db);
     if (!cfg.skipCost) await costIndex(b, report, results, work);
     if (!cfg.skipRecall) await recall(b, report, results, work, db, indexed.chunks.total);

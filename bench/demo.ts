@@ -1,7 +1,8 @@
 /**
  * `npm run demo`: the whole pipeline for someone without Ollama yet. Starts the test
  * stub (a stand-in that speaks Ollama's API) on a free port, then runs the real CLI
- * against it: index corpus/, ask two questions, show the cited sources.
+ * against it: index corpus/, ask two questions, show the cited sources, then run the
+ * known-answer checks in corpus/rag-eval.jsonl.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -33,6 +34,8 @@ async function main(): Promise<void> {
       ['ask', 'How do I change the embedding model?'],
       ['ask', '--sources', 'all', 'What does exit code 130 mean?'],
       ['search', '-k', '3', 'reciprocal rank fusion'],
+      // Known-answer checks shipped with the corpus: what a CI job would gate on.
+      ['eval', path.relative(REPO_ROOT, path.join(CORPUS, 'rag-eval.jsonl')), '--answers', '--min-recall', '0.9'],
     ];
     for (const step of steps) {
       const code = await rag(step, env);

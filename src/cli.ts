@@ -5,6 +5,7 @@
  */
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { AskCommandOptions } from './commands/ask.js';
+import type { EvalCommandOptions } from './commands/eval.js';
 import type { IndexCommandOptions } from './commands/index.js';
 import type { SearchOptions } from './commands/search.js';
 import type { StatusOptions } from './commands/status.js';
@@ -74,6 +75,25 @@ export interface AskFlags {
   numCtx?: number;
   sources: AskCommandOptions['sources'];
   pull?: boolean;
+  requireCitation?: boolean;
+  json?: boolean;
+}
+
+export interface EvalFlags {
+  topK?: number;
+  answers?: boolean;
+  model?: string;
+  temperature?: number;
+  seed?: number;
+  numCtx?: number;
+  minRecall?: number;
+  minMrr?: number;
+  minAnswerRate?: number;
+  minRefusal?: number;
+  junit?: string;
+  compare?: string;
+  generate?: number;
+  pull?: boolean;
   json?: boolean;
 }
 
@@ -91,6 +111,7 @@ export type Invocation =
   | { command: 'index'; options: IndexCommandOptions; settings: SettingFlags }
   | { command: 'ask'; options: AskCommandOptions; settings: SettingFlags }
   | { command: 'search'; options: SearchOptions; settings: SettingFlags }
+  | { command: 'eval'; options: EvalCommandOptions; settings: SettingFlags }
   | { command: 'status'; options: StatusOptions; settings: SettingFlags };
 
 export function indexInvocation(paths: string[], f: IndexFlags): Invocation {
@@ -129,6 +150,33 @@ export function askInvocation(words: string[], f: AskFlags): Invocation {
       sources: f.sources,
       pull: Boolean(f.pull),
       json: Boolean(f.json),
+      requireCitation: Boolean(f.requireCitation),
+    },
+    settings: { model: f.model, topK: f.topK },
+  };
+}
+
+export function evalInvocation(cases: string | undefined, f: EvalFlags): Invocation {
+  const thresholds = {
+    ...(f.minRecall !== undefined ? { minRecall: f.minRecall } : {}),
+    ...(f.minMrr !== undefined ? { minMrr: f.minMrr } : {}),
+    ...(f.minAnswerRate !== undefined ? { minAnswerRate: f.minAnswerRate } : {}),
+    ...(f.minRefusal !== undefined ? { minRefusal: f.minRefusal } : {}),
+  };
+  return {
+    command: 'eval',
+    options: {
+      ...(cases !== undefined ? { casesFile: cases } : {}),
+      answers: Boolean(f.answers),
+      ...(f.temperature !== undefined ? { temperature: f.temperature } : {}),
+      ...(f.seed !== undefined ? { seed: f.seed } : {}),
+      ...(f.numCtx !== undefined ? { numCtx: f.numCtx } : {}),
+      pull: Boolean(f.pull),
+      json: Boolean(f.json),
+      ...(f.junit !== undefined ? { junit: f.junit } : {}),
+      thresholds,
+      ...(f.compare !== undefined ? { compare: f.compare } : {}),
+      ...(f.generate !== undefined ? { generate: f.generate } : {}),
     },
     settings: { model: f.model, topK: f.topK },
   };
@@ -169,7 +217,9 @@ async function runInvocation(inv: Invocation, globals: GlobalOptions, hooks: Pro
     case 'index':
       return (await import('./commands/index.js')).indexCommand(inv.options, context());
     case 'ask':
-      return (await import('./commands/ask.js')).askCommand(inv.options, context());
+      return hooks.onProblems?.(await (await import('./commands/ask.js')).askCommand(inv.options, context()));
+    case 'eval':
+      return hooks.onProblems?.(await (await import('./commands/eval.js')).evalCommand(inv.options, context()));
     case 'search':
       return (await import('./commands/search.js')).searchCommand(inv.options, context());
     case 'status':
@@ -200,6 +250,7 @@ Exit codes:
   3    Ollama unreachable
   4    model missing or of the wrong kind
   5    index missing, empty, locked or mismatched
+  6    checks below threshold (rag eval --min-*, rag ask --require-citation)
   130  interrupted (Ctrl-C)`;
 
 export function buildProgram(hooks: ProgramHooks): Command {
@@ -247,6 +298,7 @@ Settings come from flags, then environment, then <index>/config.json, then defau
   addIndexCommand(program, dispatch);
   addAskCommand(program, dispatch);
   addSearchCommand(program, dispatch);
+  addEvalCommand(program, dispatch);
   addStatusCommand(program, dispatch);
 
   return program;
@@ -289,7 +341,7 @@ function addAskCommand(program: Command, dispatch: Dispatch): void {
     .description(`Answer a question from the indexed documents, citing the passages it rests on.
 
 Retrieves the most relevant passages (vector and full-text search, fused), packs them into the chat model's context, streams the answer to stdout, then lists the sources cited as [n] path:lines · heading. When the documents do not contain the answer, rag says so and lists no sources.`)
-    .argument('<question...>', 'the question (quotes optional)')
+    .argument('<question...>', "the question (quotes optional); '-' reads it from stdin")
     .option('-m, --model <name>', `chat model (env RAG_MODEL; default ${DEFAULTS.model})`)
     .option('-k, --top-k <n>', `passages to give the model (default ${DEFAULTS.topK})`, positiveInt('--top-k', 100))
     .option('--no-stream', 'print the answer only when it is complete')
@@ -298,12 +350,14 @@ Retrieves the most relevant passages (vector and full-text search, fused), packs
     .option('--num-ctx <tokens>', 'context window to request from Ollama (default: sized to the prompt)', positiveInt('--num-ctx', 1_048_576))
     .addOption(new Option('--sources <which>', 'which sources to list').choices(['cited', 'all', 'none']).default('cited'))
     .option('--pull', 'pull the chat model first if it is not installed')
+    .option('--require-citation', 'exit 6 when the answer is "not found" or cites no valid passage')
     .option('--json', 'print question, answer, citations and sources as one JSON object')
     .addHelpText('after', `
 Examples:
   $ rag ask how do I change the embedding model
   $ rag ask -k 10 --sources all "what does exit code 5 mean?"
-  $ rag ask --json --seed 1 "what is the default chunk size?" | jq -r .answer`)
+  $ rag ask --json --seed 1 "what is the default chunk size?" | jq -r .answer
+  $ rag ask - < question.txt                the question from stdin`)
     .action((words: string[], flags: AskFlags) => dispatch(askInvocation(words, flags)));
 }
 
@@ -320,6 +374,38 @@ Examples:
   $ rag search chunk overlap
   $ rag search --json -k 3 "OLLAMA_HOST" | jq -r '.results[].path'`)
     .action((words: string[], flags: SearchFlags) => dispatch(searchInvocation(words, flags)));
+}
+
+function addEvalCommand(program: Command, dispatch: Dispatch): void {
+  program
+    .command('eval')
+    .summary('check retrieval (and answers) against known-answer cases; gate CI')
+    .description(`Run known-answer checks: each case in a JSONL file names a question and the passages that answer it (or says the documents do not answer it). Reports each case's rank of the first expected passage, hit rate @k by passage and by file, and MRR; with --answers it also answers as 'rag ask' does and checks citations, refusals and required text. A threshold not met exits with code 6.`)
+    .argument('[cases]', 'cases file (JSONL; default: rag-eval.jsonl at the index root)')
+    .option('-k, --top-k <n>', `passages retrieved per question (default ${DEFAULTS.topK})`, positiveInt('--top-k', 100))
+    .option('--answers', "also answer each question with the chat model, as 'rag ask' does, and check the answers")
+    .option('-m, --model <name>', `chat model for --answers and --generate (env RAG_MODEL; default ${DEFAULTS.model})`)
+    .option('--temperature <t>', 'sampling temperature for answers (default 0)', numberIn('--temperature', 0, 2))
+    .option('--seed <n>', 'random seed for answers and sampling (default 42)', nonNegativeInt('--seed'))
+    .option('--num-ctx <tokens>', 'context window to request from Ollama (default: sized to the prompt)', positiveInt('--num-ctx', 1_048_576))
+    .option('--min-recall <rate>', 'exit 6 unless the hit rate @k (by passage) is at least this (0-1)', numberIn('--min-recall', 0, 1))
+    .option('--min-mrr <mrr>', 'exit 6 unless the mean reciprocal rank is at least this (0-1)', numberIn('--min-mrr', 0, 1))
+    .option('--min-answer-rate <rate>', 'with --answers: exit 6 unless this share of answerable cases pass (0-1)', numberIn('--min-answer-rate', 0, 1))
+    .option('--min-refusal <rate>', 'with --answers: exit 6 unless this share of unanswerable cases are refused (0-1)', numberIn('--min-refusal', 0, 1))
+    .option('--junit <file>', 'also write a JUnit XML report (one test case per question)')
+    .option('--compare <k|index>', 'run a second configuration side by side: another -k (a number) or another index folder')
+    .option('--generate <n>', 'draft n cases from sampled passages with the chat model (JSONL on stdout, to review by hand)', positiveInt('--generate', 10_000))
+    .option('--pull', 'pull the chat model first if it is not installed')
+    .option('--json', 'print per-case results and totals as one JSON object')
+    .addHelpText('after', `
+Examples:
+  $ rag eval                                   cases from rag-eval.jsonl at the index root
+  $ rag eval checks/docs-qa.jsonl -k 6
+  $ rag eval --answers --min-recall 0.9 --min-refusal 1 --junit eval.xml
+  $ rag eval --compare 10                      -k 6 and -k 10 side by side
+  $ rag eval --compare ../before/.rag          this index and another, side by side
+  $ rag eval --generate 40 > rag-eval.jsonl    draft cases, then review them`)
+    .action((cases: string | undefined, flags: EvalFlags) => dispatch(evalInvocation(cases, flags)));
 }
 
 function addStatusCommand(program: Command, dispatch: Dispatch): void {

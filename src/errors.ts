@@ -12,6 +12,8 @@ export const Exit = {
   ollama: 3,
   model: 4,
   index: 5,
+  /** `rag eval` thresholds and `rag ask --require-citation`: the run worked, the checks did not pass. */
+  checks: 6,
   interrupted: 130,
 } as const;
 
@@ -35,6 +37,8 @@ export type Reason =
   | 'locked'
   | 'damaged'
   | 'storage'
+  | 'below-threshold'
+  | 'not-grounded'
   | 'interrupted';
 
 /** The one place exit codes are decided. */
@@ -55,6 +59,8 @@ export const EXIT_FOR_REASON: Record<Reason, ExitCode> = {
   locked: Exit.index,
   damaged: Exit.index,
   storage: Exit.index,
+  'below-threshold': Exit.checks,
+  'not-grounded': Exit.checks,
   interrupted: Exit.interrupted,
 };
 
@@ -66,6 +72,7 @@ const REASON_FOR_EXIT: Record<ExitCode, Reason> = {
   3: 'not-ollama',
   4: 'unknown-model',
   5: 'storage',
+  6: 'below-threshold',
   130: 'interrupted',
 };
 
@@ -96,6 +103,7 @@ export const exitCodeName: Record<ExitCode, string> = {
   3: 'ollama_unreachable',
   4: 'model',
   5: 'index',
+  6: 'checks_below_threshold',
   130: 'interrupted',
 };
 

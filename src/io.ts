@@ -14,3 +14,10 @@ export interface Io {
   cwd: string;
   now: () => number;
 }
+
+/** All of a stream as UTF-8 text (`rag ask -` reads its question this way). */
+export async function readAllText(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, '');
+}

@@ -29,7 +29,7 @@ function commandWord(flags: readonly string[], valueOptions: readonly string[]):
 }
 
 /** The commands that open the LanceDB table. */
-const STORE_COMMANDS = ['index', 'ask', 'search'];
+const STORE_COMMANDS = ['index', 'ask', 'search', 'eval'];
 
 /**
  * Process-wide tuning for the command about to run, here at the process edge rather

@@ -5,8 +5,8 @@
 import { parseCitations } from './cite.js';
 import { RagError } from '../errors.js';
 import { buildPrompt, chooseNumCtx, NOT_FOUND_PHRASE, type PromptPassage } from './prompt.js';
-import type { ChatStats, OllamaClient, PullProgress } from '../ollama.js';
-import { retrieve, type OpenIndex } from '../retrieve/retrieve.js';
+import type { ChatStats, ModelInfo, OllamaClient, PullProgress } from '../ollama.js';
+import { retrieve, type OpenIndex, type Retrieval } from '../retrieve/retrieve.js';
 
 /** Without --num-ctx, the largest window we ask for: bigger ones cost a lot of memory in Ollama. */
 const DEFAULT_CONTEXT_CEILING = 8192;
@@ -59,6 +59,16 @@ export async function askQuestion(index: OpenIndex, ollama: OllamaClient, s: Ask
     ollama.requireModel(s.model, 'completion', { pull: s.pull, ...(hooks.onPull ? { onPull: hooks.onPull } : {}) }),
     retrieve(index, ollama, s.question, { topK: s.topK }),
   ]);
+  return answerFromHits(ollama, info, index.manifest.embedModel, retrieval, s, hooks, started);
+}
+
+/**
+ * Everything after retrieval: pack, generate, check citations. `rag eval --answers`
+ * retrieves for all its questions first, then comes here, so both share this path.
+ */
+export async function answerFromHits(
+  ollama: OllamaClient, info: ModelInfo, embedModel: string, retrieval: Pick<Retrieval, 'hits' | 'matched'>, s: AskSettings, hooks: AskHooks, started = hooks.now(),
+): Promise<AskResult> {
   const retrieved = hooks.now();
   hooks.onRetrieved?.(retrieval.hits.length);
 
@@ -79,7 +89,7 @@ export async function askQuestion(index: OpenIndex, ollama: OllamaClient, s: Ask
   const base = {
     question: s.question, passages: built.passages, droppedPassages: built.droppedPassages, chatModel: s.model,
     requestedK: s.topK, matched: retrieval.matched,
-    embedModel: index.manifest.embedModel, numCtx, promptTokensEstimated: built.estimatedTokens,
+    embedModel, numCtx, promptTokensEstimated: built.estimatedTokens,
   };
 
   if (built.passages.length === 0) {

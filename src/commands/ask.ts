@@ -2,6 +2,7 @@
 import { askQuestion, type AskResult } from '../answer/answer.js';
 import type { Context } from '../context.js';
 import { RagError } from '../errors.js';
+import { readAllText } from '../io.js';
 import { askJson, writeJson } from '../render/json.js';
 import { showControls } from '../render/controls.js';
 import { startProgress } from '../render/progress.js';
@@ -17,12 +18,15 @@ export interface AskCommandOptions {
   sources: 'cited' | 'all' | 'none';
   pull: boolean;
   json: boolean;
+  /** An answer that is "not found" or cites no valid passage becomes a problem (exit 6). */
+  requireCitation?: boolean;
 }
 
-export async function askCommand(opts: AskCommandOptions, ctx: Context): Promise<void> {
-  const question = opts.question.trim();
-  if (!question) throw new RagError('usage', 'The question is empty', 'ask something, e.g. rag ask "how do I install it?"');
+/** Prints the answer; with --require-citation an ungrounded one comes back as a problem. */
+export async function askCommand(opts: AskCommandOptions, ctx: Context): Promise<RagError[]> {
   const { io, style, errStyle } = ctx;
+  const question = opts.question.trim() === '-' ? await questionFromStdin(io) : opts.question.trim();
+  if (!question) throw new RagError('usage', 'The question is empty', 'ask something, e.g. rag ask "how do I install it?"');
   const index = await openIndex(ctx.index.dir, ctx.index.exists);
   const model = ctx.settings.chatModel;
   // The answer streams to stdout; JSON needs the whole answer first.
@@ -71,15 +75,16 @@ export async function askCommand(opts: AskCommandOptions, ctx: Context): Promise
   const note = shortfallNote({ requestedK: result.requestedK, returned: result.passages.length, matched: result.matched, dropped: result.droppedPassages, numCtx: result.numCtx });
   if (note !== undefined && !ctx.quiet && result.passages.length > 0) io.stderr.write(`${note}\n`);
 
+  const problems = opts.requireCitation ? groundingProblems(result) : [];
   if (opts.json) {
     writeJson(io, askJson(result));
-    return;
+    return problems;
   }
   if (!isStreaming) io.stdout.write(showControls(result.answer));
   io.stdout.write(result.answer.endsWith('\n') ? '' : '\n');
   if (!result.found) {
     if (!ctx.quiet) io.stderr.write(errStyle.dim('The indexed documents do not seem to contain the answer; no sources to show.\n'));
-    return;
+    return problems;
   }
   if (opts.sources === 'cited' && result.cited.length === 0 && !ctx.quiet) {
     io.stderr.write(`${errStyle.yellow('warning:')} the answer cites none of the passages; --sources all lists what it was given\n`);
@@ -89,4 +94,18 @@ export async function askCommand(opts: AskCommandOptions, ctx: Context): Promise
     const t = result.timings;
     io.stderr.write(`retrieval ${t.retrieveMs}ms · generation ${t.generateMs}ms · num_ctx ${result.numCtx} · prompt ~${result.promptTokensEstimated} tokens\n`);
   }
+  return problems;
+}
+
+async function questionFromStdin(io: Context['io']): Promise<string> {
+  const text = (await readAllText(io.stdin)).trim();
+  if (!text) throw new RagError('usage', "No question on stdin for 'rag ask -'", 'pipe one in, e.g. echo "how do I install it?" | rag ask -');
+  return text;
+}
+
+/** --require-citation: an answer not grounded in a cited passage fails the check (exit 6). */
+function groundingProblems(result: AskResult): RagError[] {
+  if (result.found && result.cited.length > 0) return [];
+  const why = result.found ? 'it cites none of the passages it was given' : 'the documents do not seem to contain it';
+  return [new RagError('not-grounded', `The answer is not grounded: ${why}`, 'rephrase the question, check the index with rag search, or drop --require-citation')];
 }

@@ -8,6 +8,9 @@ import { exitCodeName, describeError, type RagError, type Reason } from '../erro
 import type { IndexSummary } from '../indexing/run.js';
 import type { Io } from '../io.js';
 import type { Hit, ModelStatus, StatusReport } from '../types.js';
+import { round4, type ThresholdCheck } from '../eval/metrics.js';
+import { expectedLabel, hitLabel } from '../eval/report.js';
+import type { CaseResult, EvalReport } from '../eval/run.js';
 import { location } from './text.js';
 
 /** The one writer of `--json` documents: exactly one JSON value and a newline on stdout. */
@@ -209,3 +212,126 @@ export function statusJson(r: StatusReport): StatusJson {
     problems: r.problems.map((p) => ({ code: p.exitCode, reason: p.reason, message: describeError(p) })),
   };
 }
+
+export interface EvalCaseJson {
+  line: number;
+  id?: string;
+  question: string;
+  answerable: boolean;
+  pass: boolean;
+  rank: number | null;
+  file_rank: number | null;
+  expected: string[];
+  retrieved: string[];
+  answer?: { text: string; found: boolean; citations: number[]; cited_sources: string[]; invalid_citations: number[]; missing: string[]; pass: boolean };
+  problems: string[];
+  time_ms: number;
+}
+
+export interface EvalRunJson {
+  label: string;
+  top_k: number;
+  models: { embed: string; chat: string | null };
+  cases_total: number;
+  cases_run: number;
+  passed: number;
+  failed: number;
+  interrupted: boolean;
+  retrieval: { answerable_cases: number; hit_rate: number | null; file_hit_rate: number | null; mrr: number | null };
+  answers: {
+    answerable_cases: number; unanswerable_cases: number; answer_rate: number | null; refusal_rate: number | null;
+    false_refusals: number; false_refusal_rate: number | null; citation_precision: number | null;
+  } | null;
+  elapsed_ms: number;
+  cases: EvalCaseJson[];
+}
+
+export interface ThresholdJson {
+  flag: string;
+  metric: string;
+  min: number;
+  actual: number | null;
+  met: boolean;
+}
+
+/** One run, or with --compare the runs side by side under `compare`. */
+export type EvalJson =
+  | ({ cases_file: string } & EvalRunJson & { thresholds: ThresholdJson[]; thresholds_met: boolean })
+  | { cases_file: string; compare: EvalRunJson[]; thresholds: ThresholdJson[]; thresholds_met: boolean };
+
+function rate(v: number | null): number | null {
+  return v === null ? null : round4(v);
+}
+
+function evalCaseJson(r: CaseResult): EvalCaseJson {
+  return {
+    line: r.case.line,
+    ...(r.case.id !== undefined ? { id: r.case.id } : {}),
+    question: r.case.question,
+    answerable: r.case.answerable,
+    pass: r.pass,
+    rank: r.rank,
+    file_rank: r.fileRank,
+    expected: r.case.expect.map(expectedLabel),
+    retrieved: r.hits.map(hitLabel),
+    ...(r.answer
+      ? {
+          answer: {
+            text: r.answer.text,
+            found: r.answer.found,
+            citations: r.answer.cited,
+            cited_sources: r.answer.citedPassages.map(hitLabel),
+            invalid_citations: r.answer.invalid,
+            missing: r.answer.verdict.missing,
+            pass: r.answer.verdict.pass,
+          },
+        }
+      : {}),
+    problems: r.problems,
+    time_ms: Math.round(r.timeMs),
+  };
+}
+
+function evalRunJson(r: EvalReport): EvalRunJson {
+  return {
+    label: r.label,
+    top_k: r.topK,
+    models: { embed: r.embedModel, chat: r.chatModel ?? null },
+    cases_total: r.total,
+    cases_run: r.results.length,
+    passed: r.results.filter((c) => c.pass).length,
+    failed: r.results.filter((c) => !c.pass).length,
+    interrupted: r.interrupted,
+    retrieval: {
+      answerable_cases: r.retrieval.cases,
+      hit_rate: rate(r.retrieval.hitRate),
+      file_hit_rate: rate(r.retrieval.fileHitRate),
+      mrr: rate(r.retrieval.mrr),
+    },
+    answers: r.answers
+      ? {
+          answerable_cases: r.answers.answerable,
+          unanswerable_cases: r.answers.unanswerable,
+          answer_rate: rate(r.answers.answerRate),
+          refusal_rate: rate(r.answers.refusalRate),
+          false_refusals: r.answers.falseRefusals,
+          false_refusal_rate: rate(r.answers.falseRefusalRate),
+          citation_precision: rate(r.answers.citationPrecision),
+        }
+      : null,
+    elapsed_ms: Math.round(r.elapsedMs),
+    cases: r.results.map(evalCaseJson),
+  };
+}
+
+function thresholdsJson(checks: ThresholdCheck[]): ThresholdJson[] {
+  return checks.map((c) => ({ flag: c.flag, metric: c.metric, min: c.min, actual: rate(c.actual), met: c.met }));
+}
+
+/** The whole `--json` document: one run, or two side by side with --compare. */
+export function evalJson(casesFile: string, reports: EvalReport[], checks: ThresholdCheck[]): EvalJson {
+  const passed = checks.every((c) => c.met);
+  if (reports.length === 1) return { cases_file: casesFile, ...evalRunJson(reports[0]!), thresholds: thresholdsJson(checks), thresholds_met: passed };
+  return { cases_file: casesFile, compare: reports.map(evalRunJson), thresholds: thresholdsJson(checks), thresholds_met: passed };
+}
+

@@ -41,15 +41,31 @@ export interface Retrieval {
 }
 
 export async function retrieve(index: OpenIndex, ollama: OllamaClient, query: string, opts: RetrieveOptions): Promise<Retrieval> {
+  const [vector] = await embedQueries(index, ollama, [query]);
+  return retrieveWithVector(index, query, vector!, opts);
+}
+
+/**
+ * Query vectors for many queries in one request (`rag eval` embeds its questions in
+ * batches), checked against the index's dimensions.
+ */
+export async function embedQueries(index: OpenIndex, ollama: OllamaClient, queries: string[]): Promise<number[][]> {
   const model = index.manifest.embedModel;
-  const vector = await embedQuery(ollama, model, query);
-  if (!vector || vector.length !== index.manifest.dimensions) {
-    throw new RagError(
-      'index-mismatch',
-      `Embedding model '${model}' returned ${vector?.length ?? 0} dimensions, the index has ${index.manifest.dimensions}`,
-      "the model changed since indexing: run 'rag index --rebuild'",
-    );
+  const vectors = await embedQueryTexts(ollama, model, queries);
+  for (const vector of vectors) {
+    if (vector.length !== index.manifest.dimensions) {
+      throw new RagError(
+        'index-mismatch',
+        `Embedding model '${model}' returned ${vector.length} dimensions, the index has ${index.manifest.dimensions}`,
+        "the model changed since indexing: run 'rag index --rebuild'",
+      );
+    }
   }
+  return vectors;
+}
+
+/** Everything after the query embedding: both searches, fusion and passage selection. */
+export async function retrieveWithVector(index: OpenIndex, query: string, vector: number[], opts: RetrieveOptions): Promise<Retrieval> {
   const candidates = opts.candidates ?? Math.max(20, opts.topK * 4);
   const [vectorHits, textHits] = await Promise.all([
     index.store.vectorSearch(vector, candidates),
@@ -68,19 +84,18 @@ const QUERY_CHARS_ALWAYS_FIT = 700;
 const QUERY_CUT_MARK = '\n…\n';
 
 /**
- * Embeds a query of any length. A long one (a pasted log) is cut to what the embedding
+ * Embeds queries of any length. A long one (a pasted log) is cut to what the embedding
  * model takes, keeping its start and its end, where a question usually sits; the full-text
  * search and the chat model still get all of it.
  */
-async function embedQuery(ollama: OllamaClient, model: string, query: string): Promise<number[] | undefined> {
-  let text = queryText(model, query);
-  if (text.length > QUERY_CHARS_ALWAYS_FIT) {
+async function embedQueryTexts(ollama: OllamaClient, model: string, queries: string[]): Promise<number[][]> {
+  let texts = queries.map((q) => queryText(model, q));
+  if (texts.some((t) => t.length > QUERY_CHARS_ALWAYS_FIT)) {
     const info = await ollama.showModel(model);
-    if (info) text = fitQuery(text, maxEmbedChars(info));
+    if (info) texts = texts.map((t) => fitQuery(t, maxEmbedChars(info)));
   }
   try {
-    const [vector] = await ollama.embed(model, [text]);
-    return vector;
+    return await ollama.embed(model, texts);
   } catch (err) {
     if (err instanceof RagError && err.reason === 'too-long') {
       throw new RagError('too-long', `The question is too long for embedding model '${model}'`, 'shorten it', { cause: err });

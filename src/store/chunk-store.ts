@@ -345,4 +345,20 @@ export class ChunkStore {
   async fragmentCount(): Promise<number> {
     return (await this.table.stats()).fragmentStats.numFragments;
   }
+
+  /** Whole passages by id, in the order asked (`rag eval --generate` drafts questions from them). */
+  async passagesByIds(ids: string[]): Promise<Hit[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.table.query().where(`id IN (${ids.map(sqlString).join(', ')})`).select(HIT_COLUMNS).toArray();
+    const byId = new Map((rows as Array<Record<string, unknown>>).map((r) => [String(r.id), toHit(r, 0)]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  /** Every passage's id and path, sorted by id (`rag eval --generate` samples from them). */
+  async passageIds(): Promise<Array<{ id: string; path: string }>> {
+    const rows = await this.table.query().select(['id', 'path']).toArray();
+    return (rows as Array<Record<string, unknown>>)
+      .map((r) => ({ id: String(r.id), path: String(r.path) }))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
 }

@@ -148,6 +148,7 @@ export function answerPrompt(messages: ChatMessage[]): string {
   const system = messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n');
   const notFound = /reply exactly:\s*["“]([^"”]+)["”]/i.exec(system)?.[1] ?? FALLBACK_NOT_FOUND;
   const user = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+  if (/write one question/i.test(system)) return draftQuestion(user);
   const { passages, question } = parseUserPrompt(user);
 
   const questionFeatures = new Set(textFeatures(question));
@@ -204,4 +205,15 @@ function firstSentence(passage: Passage): string {
   const end = /[.!?](\s|$)/.exec(chosen);
   const sentence = (end ? chosen.slice(0, end.index) : chosen).slice(0, 200).trim();
   return sentence;
+}
+
+/**
+ * The stub's reply to `rag eval --generate`: a question made of the passage's first
+ * content words, so that retrieving it leads back to the passage.
+ */
+export function draftQuestion(user: string): string {
+  const body = user.split(/\n\s*\n/).slice(1).join(' ');
+  const words = (body.match(/\p{L}[\p{L}'-]*/gu) ?? []).filter((w) => w.length > 3 && !STOP_WORDS.has(w.toLowerCase()));
+  const picked = [...new Set(words.map((w) => w.toLowerCase()))].slice(0, 5);
+  return picked.length === 0 ? '' : `What do the documents say about ${picked.join(' ')}?`;
 }
