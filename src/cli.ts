@@ -150,7 +150,7 @@ export function askInvocation(words: string[], f: AskFlags): Invocation {
       sources: f.sources,
       pull: Boolean(f.pull),
       json: Boolean(f.json),
-      requireCitation: Boolean(f.requireCitation),
+      ...(f.requireCitation ? { requireCitation: true } : {}),
     },
     settings: { model: f.model, topK: f.topK },
   };

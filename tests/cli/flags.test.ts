@@ -59,6 +59,28 @@ describe('flags -> options', () => {
     });
   });
 
+  it("ask - and --require-citation", async () => {
+    assert.deepEqual((await parse(['ask', '--require-citation', '-'])).options, { question: '-', stream: true, temperature: 0, sources: 'cited', pull: false, json: false, requireCitation: true });
+  });
+
+  it('eval with every flag, and with none', async () => {
+    const inv = await parse([
+      'eval', 'checks.jsonl', '-k', '4', '--answers', '-m', 'qwen2.5', '--temperature', '0.2', '--seed', '7', '--num-ctx', '4096', '--min-recall', '0.9',
+      '--min-mrr', '0.5', '--min-answer-rate', '0.8', '--min-refusal', '1', '--junit', 'eval.xml', '--compare', '8', '--pull', '--json',
+    ]);
+    assert.deepEqual(inv, {
+      command: 'eval',
+      options: {
+        casesFile: 'checks.jsonl', answers: true, temperature: 0.2, seed: 7, numCtx: 4096, pull: true, json: true, junit: 'eval.xml',
+        thresholds: { minRecall: 0.9, minMrr: 0.5, minAnswerRate: 0.8, minRefusal: 1 }, compare: '8',
+      },
+      settings: { model: 'qwen2.5', topK: 4 },
+    });
+    assert.deepEqual(await parse(['eval', '--generate', '5']), {
+      command: 'eval', options: { answers: false, pull: false, json: false, thresholds: {}, generate: 5 }, settings: { model: undefined, topK: undefined },
+    });
+  });
+
   it('search and status', async () => {
     assert.deepEqual(await parse(['search', '-k', '3', 'api', 'keys']), { command: 'search', options: { query: 'api keys', json: false }, settings: { topK: 3 } });
     assert.deepEqual(await parse(['status', '--json']), { command: 'status', options: { json: true }, settings: {} });
@@ -74,7 +96,7 @@ describe('what main.ts derives from the program', () => {
   const program = buildProgram({ io: memoryIo({ cwd: '/', now: () => 0 }), signal: new AbortController().signal, pid: 1, setJson: () => {}, onUsageError: () => {} });
 
   it('the command names', () => {
-    assert.deepEqual(commandNames(program).sort(), ['ask', 'index', 'search', 'status']);
+    assert.deepEqual(commandNames(program).sort(), ['ask', 'eval', 'index', 'search', 'status']);
   });
 
   it('the global options that take a value', () => {
