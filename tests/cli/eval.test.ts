@@ -12,8 +12,10 @@ import { firstRank } from '../../src/eval/metrics.js';
 import { assertOneErrorLine } from '../helpers/assertions.js';
 import { useIndexedCorpus } from '../helpers/indexed-corpus.js';
 import { CORPUS, REPO_ROOT, corpusCopy, tempDir } from '../helpers/paths.js';
-import { spawnRag, startRag, type SpawnResult } from '../helpers/spawn-rag.js';
+import { spawnRag, startRag } from '../helpers/spawn-rag.js';
 import { runRag } from '../helpers/test-io.js';
+import { waitUntil } from '../helpers/poll.js';
+import { startTestStub } from '../helpers/stub.js';
 
 const CASES = path.join(CORPUS, 'rag-eval.jsonl');
 
@@ -32,24 +34,12 @@ interface EvalDoc {
   thresholds_met: boolean;
 }
 
-async function waitFor(condition: () => boolean, run: { done: Promise<SpawnResult> }, what: string): Promise<void> {
-  let exited: SpawnResult | undefined;
-  void run.done.then((r) => (exited = r));
-  const deadline = Date.now() + 20_000;
-  while (!condition()) {
-    if (exited) assert.fail(`the run ended before ${what}: exit ${exited.code}\n${exited.stderr}`);
-    if (Date.now() > deadline) assert.fail(`no ${what} within 20 s`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 describe('rag eval against the stub', () => {
   const fixture = useIndexedCorpus();
   const rag = (args: string[], extra: Record<string, string> = {}) => spawnRag(args, { cwd: REPO_ROOT, env: { ...fixture.env, ...extra }, killAfterMs: 60_000 });
 
   it('CI smoke check: the shipped cases pass with --answers and thresholds, and the JUnit report is written', async (t) => {
-    const out = tempDir();
-    t.after(out.cleanup);
+    const out = tempDir(t);
     const junit = path.join(out.dir, 'eval.xml');
     const res = await rag(['eval', CASES, '--answers', '--min-recall', '0.9', '--min-mrr', '0.8', '--min-answer-rate', '0.9', '--min-refusal', '1', '--junit', junit]);
     assert.equal(res.code, 0, res.stderr);
@@ -96,8 +86,7 @@ describe('rag eval against the stub', () => {
   });
 
   it('a case the stub answers is marked failed when it should have been refused', async (t) => {
-    const d = tempDir();
-    t.after(d.cleanup);
+    const d = tempDir(t);
     const file = path.join(d.dir, 'cases.jsonl');
     writeFileSync(file, '{"question":"How do I change the embedding model?","answerable":false}\n');
     const res = await rag(['eval', file, '--answers', '--min-refusal', '1', '--json']);
@@ -131,8 +120,7 @@ describe('rag eval against the stub', () => {
   });
 
   it('--compare <index folder>: two indexes side by side', async (t) => {
-    const other = tempDir();
-    t.after(other.cleanup);
+    const other = tempDir(t);
     const indexed = await runRag(['index', path.join(CORPUS, 'guide')], { cwd: REPO_ROOT, env: { ...fixture.env, RAG_DB: other.dir } });
     assert.equal(indexed.code, 0, indexed.stderr);
     const res = await rag(['eval', CASES, '--compare', other.dir, '--json']);
@@ -148,8 +136,7 @@ describe('rag eval against the stub', () => {
   it('--generate drafts parseable cases whose expect points at real passages', async (t) => {
     const res = await rag(['eval', '--generate', '4']);
     assert.equal(res.code, 0, res.stderr);
-    const d = tempDir();
-    t.after(d.cleanup);
+    const d = tempDir(t);
     const file = path.join(d.dir, 'drafts.jsonl');
     writeFileSync(file, res.stdout);
     const cases = parseCases(res.stdout, file);
@@ -169,8 +156,7 @@ describe('rag eval against the stub', () => {
   });
 
   it('a malformed line exits 2 naming file, line and field', async (t) => {
-    const d = tempDir();
-    t.after(d.cleanup);
+    const d = tempDir(t);
     const file = path.join(d.dir, 'bad.jsonl');
     writeFileSync(file, '{"question":"ok","expect":["a.md"]}\n{"question":"q","expect":[{"path":"a.md","lines":"9-3"}]}\n');
     const res = await rag(['eval', file]);
@@ -190,7 +176,9 @@ describe('rag eval against the stub', () => {
     fixture.stub.setCost({ chatMsPerRequest: 400 });
     try {
       const run = startRag(['eval', CASES, '--answers'], { cwd: REPO_ROOT, env: fixture.env, killAfterMs: 60_000 });
-      await waitFor(() => fixture.stub.chatRequests().length >= 3, run, '3 answers');
+      let exited = false;
+      void run.done.then(() => (exited = true));
+      await waitUntil(() => fixture.stub.chatRequests().length >= 3, '3 answers were asked for', { abortIf: () => (exited ? 'rag eval ended' : undefined) });
       run.child.kill('SIGINT');
       const res = await run.done;
       assert.equal(res.code, 130, res.stderr);
@@ -204,11 +192,8 @@ describe('rag eval against the stub', () => {
 
 describe('rag eval finds rag-eval.jsonl at the index root', () => {
   it('with no cases argument (exit 2 when there is none); case paths match stored paths by their tail', async (t) => {
-    const copy = corpusCopy();
-    t.after(copy.cleanup);
-    const { startStub } = await import('../ollama-stub/server.js');
-    const stub = await startStub();
-    t.after(() => stub.close());
+    const copy = corpusCopy(t);
+    const stub = await startTestStub(t);
     // Indexed from inside corpus/: stored paths are guide/…, the root holds rag-eval.jsonl.
     const env = { OLLAMA_HOST: stub.url };
     const indexed = await runRag(['index'], { cwd: copy.corpus, env });
