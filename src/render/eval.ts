@@ -6,12 +6,13 @@
 import { expectedLabel, hitLabel } from '../eval/report.js';
 import type { ThresholdCheck } from '../eval/metrics.js';
 import type { CaseResult, EvalReport } from '../eval/run.js';
+import { showControls } from './controls.js';
 import { snippet } from './text.js';
 import type { Style } from './style.js';
 
-/** Control characters from case files, documents or model replies, shown escaped (`\x1b`). */
-export function visible(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`).replace(/[\t\n]/g, ' ');
+/** Case files, paths and model replies on one table line: control characters shown, tabs flattened. */
+function visible(text: string): string {
+  return showControls(text, { singleLine: true }).replace(/\t/g, ' ');
 }
 
 function pct(v: number | null): string {
