@@ -410,6 +410,42 @@ Examples:
 
 function addStatusCommand(program: Command, dispatch: Dispatch): void {
   program
+    .command('chat')
+    .summary('a conversation: follow-up questions answered from the documents')
+    .description(`Hold a conversation with your documents. Each follow-up question is first rewritten by the chat model into a standalone query, using the conversation so far (shown dimmed), then answered as 'rag ask' would, with the earlier turns in the model's context as far as they fit after the passages.
+
+On a terminal: a prompt with line editing and history; Ctrl-C cancels the answer being written, Ctrl-D or /exit ends the session. Commands: /sources, /search <query>, /clear, /model [name], /help, /exit.
+Piped: one question (or command) per line; each answer and its sources are printed in turn, and the first error ends the session with its exit code. With --json, one JSON document per line (JSON Lines), each with the rewritten query.`)
+    .option('-m, --model <name>', `chat model (env RAG_MODEL; default ${DEFAULTS.model})`)
+    .option('-k, --top-k <n>', `passages to give the model (default ${DEFAULTS.topK})`, positiveInt('--top-k', 100))
+    .option('--temperature <t>', 'sampling temperature; 0 is the most deterministic (default 0)', numberIn('--temperature', 0, 2))
+    .option('--seed <n>', 'random seed, for repeatable answers', nonNegativeInt('--seed'))
+    .option('--num-ctx <tokens>', 'context window to request from Ollama (default: sized to each prompt)', positiveInt('--num-ctx', 1_048_576))
+    .addOption(new Option('--sources <which>', 'which sources to list after each answer').choices(['cited', 'all', 'none']).default('cited'))
+    .option('--pull', 'pull the chat model first if it is not installed')
+    .option('--json', 'print one JSON document per turn (JSON Lines)')
+    .addHelpText('after', `
+Examples:
+  $ rag chat                               an interactive session
+  $ printf 'How do I install rag?\nAnd on Windows?\n' | rag chat
+  $ rag chat --json < questions.txt | jq -r .query`)
+    .action(async (opts: Record<string, unknown>) => {
+      // JSON Lines: the command writes its own one-line error document.
+      hooks.setJson(false);
+      const { chatCommand } = await import('./commands/chat.js');
+      await chatCommand({
+        model: opts.model as string | undefined,
+        topK: opts.topK as number | undefined,
+        temperature: (opts.temperature as number | undefined) ?? 0,
+        seed: opts.seed as number | undefined,
+        numCtx: opts.numCtx as number | undefined,
+        sources: opts.sources as 'cited' | 'all' | 'none',
+        pull: Boolean(opts.pull),
+        json: Boolean(opts.json),
+      }, await context());
+    });
+
+  program
     .command('status')
     .summary('show the index and whether Ollama and its models are ready')
     .description(`Show where the index is and what it holds (files, passages, embedding model, dimensions, last update), and whether Ollama is reachable with the models needed. Exits 0 when everything is ready, otherwise with the code of the first problem.`)

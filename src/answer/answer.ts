@@ -4,7 +4,7 @@
  */
 import { parseCitations } from './cite.js';
 import { RagError } from '../errors.js';
-import { buildPrompt, chooseNumCtx, NOT_FOUND_PHRASE, type PromptPassage } from './prompt.js';
+import { buildPrompt, chooseNumCtx, NOT_FOUND_PHRASE, packHistory, type HistoryTurn, type PromptPassage } from './prompt.js';
 import type { ChatStats, ModelInfo, OllamaClient, PullProgress } from '../ollama.js';
 import { retrieve, type OpenIndex, type Retrieval } from '../retrieve/retrieve.js';
 
@@ -22,6 +22,8 @@ export interface AskSettings {
   seed?: number;
   numCtx?: number;
   pull: boolean;
+  /** Earlier turns of a conversation (`rag chat`), oldest first; they get what the passages leave. */
+  history?: readonly HistoryTurn[];
 }
 
 export interface AskHooks {
@@ -44,6 +46,8 @@ export interface AskResult {
   /** -k as asked, and how many distinct passages retrieval matched before selection. */
   requestedK: number;
   matched: number;
+  /** Earlier conversation turns that fit in the context and were sent. */
+  historyTurns: number;
   chatModel: string;
   embedModel: string;
   numCtx: number;
@@ -85,11 +89,13 @@ export async function answerFromHits(
       s.numCtx === undefined ? 'ask a shorter question' : 'raise --num-ctx or ask a shorter question',
     );
   }
-  const numCtx = s.numCtx ?? chooseNumCtx(built.estimatedTokens, answerTokens, modelMax);
+  const history = packHistory(s.history ?? [], contextTokens - answerTokens - built.estimatedTokens);
+  const promptTokens = built.estimatedTokens + history.estimatedTokens;
+  const numCtx = s.numCtx ?? chooseNumCtx(promptTokens, answerTokens, modelMax);
   const base = {
-    question: s.question, passages: built.passages, droppedPassages: built.droppedPassages, chatModel: s.model,
-    requestedK: s.topK, matched: retrieval.matched,
-    embedModel, numCtx, promptTokensEstimated: built.estimatedTokens,
+    question: s.question, passages: built.passages, droppedPassages: built.droppedPassages, historyTurns: history.turns,
+    chatModel: s.model, requestedK: s.topK, matched: retrieval.matched,
+    embedModel, numCtx, promptTokensEstimated: promptTokens,
   };
 
   if (built.passages.length === 0) {
@@ -103,6 +109,7 @@ export async function answerFromHits(
     model: s.model,
     messages: [
       { role: 'system' as const, content: built.system },
+      ...history.messages,
       { role: 'user' as const, content: built.user },
     ],
     numCtx,

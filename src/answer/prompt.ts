@@ -3,6 +3,7 @@
  * (the system message and best passages first), so the prompt is packed to an explicit
  * token budget here and the caller always sends num_ctx.
  */
+import type { ChatMessage } from '../ollama.js';
 import type { Hit } from '../types.js';
 
 export const NOT_FOUND_PHRASE = "I couldn't find the answer in the indexed documents.";
@@ -120,6 +121,53 @@ export function chooseNumCtx(
   }
   const needed = Math.ceil(Math.max(0, promptTokens + answerTokens) / NUM_CTX_STEP) * NUM_CTX_STEP;
   return Math.min(Math.max(needed, floor), modelMaxContext);
+}
+
+/** One earlier exchange of a conversation, as it goes back to the model. */
+export interface HistoryTurn {
+  question: string;
+  answer: string;
+}
+
+export interface PackedHistory {
+  /** user/assistant pairs, oldest first. */
+  messages: ChatMessage[];
+  /** How many of the newest turns fit. */
+  turns: number;
+  estimatedTokens: number;
+}
+
+/**
+ * The newest earlier turns that fit in `budgetTokens`, whole (a question never goes
+ * without its answer), oldest first. The caller gives history only what the passages
+ * left over, so older turns are dropped before any passage is. Citation markers are
+ * taken out of earlier answers: their numbers point at passages of other turns.
+ */
+export function packHistory(history: readonly HistoryTurn[], budgetTokens: number): PackedHistory {
+  const messages: ChatMessage[] = [];
+  let used = 0;
+  let turns = 0;
+  for (let i = history.length - 1; i >= 0; i--) {
+    const turn = history[i]!;
+    const pair: ChatMessage[] = [
+      { role: 'user', content: turn.question.trim() },
+      { role: 'assistant', content: stripCitations(turn.answer) },
+    ];
+    const cost = pair.reduce((n, m) => n + estimateTokens(m.content) + MESSAGE_OVERHEAD_TOKENS, 0);
+    if (used + cost > budgetTokens) break;
+    messages.unshift(...pair);
+    used += cost;
+    turns++;
+  }
+  return { messages, turns, estimatedTokens: used };
+}
+
+/** Role markers and separators a chat template adds around each message. */
+const MESSAGE_OVERHEAD_TOKENS = 8;
+
+/** `… the port is 11434 [1][2].` → `… the port is 11434.` */
+export function stripCitations(answer: string): string {
+  return answer.replace(/\s*(?:【\s*\d[\d\s,;–-]*】|\[\^?\s*\d[\d\s,;–-]*\])/gu, '').trim();
 }
 
 function renderUser(passages: PromptPassage[], questionLine: string): string {

@@ -335,3 +335,7 @@ export function evalJson(casesFile: string, reports: EvalReport[], checks: Thres
   return { cases_file: casesFile, compare: reports.map(evalRunJson), thresholds: thresholdsJson(checks), thresholds_met: passed };
 }
 
+/** One line of a JSON Lines stream (`rag chat --json`): one compact document per line. */
+export function writeJsonLine(io: Io, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value)}\n`);
+}

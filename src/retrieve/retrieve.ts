@@ -30,6 +30,8 @@ export interface RetrieveOptions {
   topK: number;
   /** Candidates taken from each search before fusion. */
   candidates?: number;
+  /** Only files whose indexed path starts with this (`rag mcp`'s search tool). */
+  pathPrefix?: string;
 }
 
 export interface Retrieval {
@@ -67,9 +69,10 @@ export async function embedQueries(index: OpenIndex, ollama: OllamaClient, queri
 /** Everything after the query embedding: both searches, fusion and passage selection. */
 export async function retrieveWithVector(index: OpenIndex, query: string, vector: number[], opts: RetrieveOptions): Promise<Retrieval> {
   const candidates = opts.candidates ?? Math.max(20, opts.topK * 4);
+  const filter = opts.pathPrefix ? { pathPrefix: opts.pathPrefix } : {};
   const [vectorHits, textHits] = await Promise.all([
-    index.store.vectorSearch(vector, candidates),
-    index.store.textSearch(query, candidates),
+    index.store.vectorSearch(vector, candidates, filter),
+    index.store.textSearch(query, candidates, filter),
   ]);
   const fused = fuseRanks([vectorHits, textHits]);
   const hits = selectPassages(fused, { topK: opts.topK });

@@ -96,6 +96,16 @@ export function sqlString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
+/** Only passages of files under this path prefix (e.g. `docs/`), or all of them. */
+export interface SearchFilter {
+  pathPrefix?: string;
+}
+
+/** `LIKE` would read `%` and `_` in a path as wildcards. */
+function filterSql(filter: SearchFilter): string | undefined {
+  return filter.pathPrefix ? `starts_with(path, ${sqlString(filter.pathPrefix)})` : undefined;
+}
+
 function pathIn(paths: string[]): string {
   return `path IN (${paths.map(sqlString).join(', ')})`;
 }
@@ -263,12 +273,14 @@ export class ChunkStore {
     return orphans;
   }
 
-  async vectorSearch(vector: number[], limit: number): Promise<Hit[]> {
+  async vectorSearch(vector: number[], limit: number, filter: SearchFilter = {}): Promise<Hit[]> {
     // With a vector index (large tables only), defaults give poor recall: probe every
     // partition, search each graph wider and re-rank the candidates by exact distance.
     // Without an index these settings are no-ops.
-    const rows = await this.table
-      .vectorSearch(vector)
+    const where = filterSql(filter);
+    let query = this.table.vectorSearch(vector);
+    if (where) query = query.where(where);
+    const rows = await query
       .distanceType('cosine')
       .nprobes(VECTOR_INDEX_PARTITIONS)
       .ef(HNSW_EF)
@@ -280,10 +292,13 @@ export class ChunkStore {
   }
 
   /** BM25 over heading, path and text. Empty after sanitising, or no FTS index yet: no hits. */
-  async textSearch(query: string, limit: number): Promise<Hit[]> {
+  async textSearch(query: string, limit: number, filter: SearchFilter = {}): Promise<Hit[]> {
     const text = sanitizeFtsQuery(query);
     if (!text) return [];
-    const rows = await this.table.query().fullTextSearch(text, { columns: ['search_text'] }).select([...HIT_COLUMNS, '_score']).limit(limit).toArray();
+    const where = filterSql(filter);
+    let search = this.table.query().fullTextSearch(text, { columns: ['search_text'] });
+    if (where) search = search.where(where);
+    const rows = await search.select([...HIT_COLUMNS, '_score']).limit(limit).toArray();
     return (rows as Array<Record<string, unknown>>).map((r) => toHit(r, Number(r._score)));
   }
 

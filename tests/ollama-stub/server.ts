@@ -14,6 +14,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isRecord, jsonError, ns, parseBody, toAsync, writeReply, type Json, type ParsedBody, type Reply } from './http.js';
 import { DEFAULT_STUB_MODELS, ModelCatalog, modelSize, type StubModel } from './models.js';
+import { rewriteFollowUp } from './rewrite.js';
 import { ProcessingSlots } from './slots.js';
 import { CHARS_PER_TOKEN, answerPrompt, embedText, estimateStubTokens, normalise, truncatePromptFront, type ChatMessage } from './text.js';
 
@@ -178,7 +179,7 @@ export async function startStub(options: StubOptions = {}): Promise<Stub> {
     record.truncated = fitted.truncated;
     const promptTokens = Math.min(numCtx, estimateStubTokens(messages.map((msg) => msg.content).join('')));
 
-    let words = (scriptedReply ?? answerPrompt(fitted.messages)).split(' ');
+    let words = (scriptedReply ?? rewriteFollowUp(fitted.messages) ?? answerPrompt(fitted.messages)).split(' ');
     const limit = typeof options.num_predict === 'number' && options.num_predict > 0 ? Math.floor(options.num_predict) : Infinity;
     const doneReason = words.length > limit ? 'length' : 'stop';
     words = words.slice(0, limit);

@@ -1,0 +1,46 @@
+/** `rag chat`: a conversation over the index; the loop itself is in chat/session.ts. */
+import { runChat } from '../chat/session.js';
+import { envValue, pick, type Context } from '../context.js';
+import { DEFAULTS } from '../defaults.js';
+import { RagError } from '../errors.js';
+import { errorJson, writeJsonLine } from '../render/json.js';
+
+export interface ChatCommandOptions {
+  model?: string;
+  topK?: number;
+  temperature: number;
+  seed?: number;
+  numCtx?: number;
+  sources: 'cited' | 'all' | 'none';
+  pull: boolean;
+  json: boolean;
+}
+
+/**
+ * With --json the error that ends the session is the stream's last line, compact like
+ * the others: the caller tells main.ts not to print its own (pretty) error document.
+ */
+export async function chatCommand(opts: ChatCommandOptions, ctx: Context): Promise<void> {
+  try {
+    await startChat(opts, ctx);
+  } catch (err) {
+    if (opts.json && err instanceof RagError && err.message) writeJsonLine(ctx.io, { type: 'error', ...errorJson(err) });
+    throw err;
+  }
+}
+
+async function startChat(opts: ChatCommandOptions, ctx: Context): Promise<void> {
+  await runChat(
+    {
+      model: pick(opts.model, envValue(ctx.io, 'RAG_MODEL'), ctx.config.model, DEFAULTS.model),
+      topK: pick(opts.topK, undefined, ctx.config.topK, DEFAULTS.topK),
+      temperature: opts.temperature,
+      sources: opts.sources,
+      json: opts.json,
+      pull: opts.pull,
+      ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+      ...(opts.numCtx !== undefined ? { numCtx: opts.numCtx } : {}),
+    },
+    ctx,
+  );
+}
