@@ -167,7 +167,8 @@ const MESSAGE_OVERHEAD_TOKENS = 8;
 
 /** `… the port is 11434 [1][2].` → `… the port is 11434.` */
 export function stripCitations(answer: string): string {
-  return answer.replace(/\s*(?:【\s*\d[\d\s,;–-]*】|\[\^?\s*\d[\d\s,;–-]*\])/gu, '').trim();
+  // Not after a word or bracket: `arr[0]` is code, not a citation.
+  return answer.replace(/\s*(?<![\p{L}\p{N}_)])(?:【\s*\d[\d\s,;–-]*】|\[\^?\s*\d[\d\s,;–-]*\])+/gu, '').trim();
 }
 
 function renderUser(passages: PromptPassage[], questionLine: string): string {
