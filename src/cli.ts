@@ -446,6 +446,22 @@ Examples:
     });
 
   program
+    .command('mcp')
+    .summary('serve the index to coding agents over the Model Context Protocol (stdio)')
+    .description(`Serve the index to an agent (Claude Code, Claude Desktop, Cursor, any MCP client) as a Model Context Protocol server over stdio: the client starts 'rag mcp' and talks to it on stdin/stdout; logs go to stderr.
+
+Tools: search {query, k?, path_prefix?}, get {path, start_line?, end_line?} (indexed files only, capped), ask {question, k?}, status {}. Read-only unless --allow-index, which adds an index {paths?} tool that updates the index under its writer lock. Unknown parameters are errors; every failure is a tool error with rag's one-line message, and the server keeps running.`)
+    .option('--allow-index', "add the 'index' tool, which updates the index (paths under its root)")
+    .addHelpText('after', `
+Examples:
+  $ claude mcp add rag -- rag --db ~/notes/.rag mcp
+  $ rag mcp --allow-index                  let the agent re-index after editing files`)
+    .action(async (opts: Record<string, unknown>) => {
+      const { mcpCommand } = await import('./commands/mcp.js');
+      await mcpCommand({ allowIndex: Boolean(opts.allowIndex) }, await context());
+    });
+
+  program
     .command('status')
     .summary('show the index and whether Ollama and its models are ready')
     .description(`Show where the index is and what it holds (files, passages, embedding model, dimensions, last update), and whether Ollama is reachable with the models needed. Exits 0 when everything is ready, otherwise with the code of the first problem.`)

@@ -115,7 +115,9 @@ describe('source imports', () => {
       assert.ok(!local.includes(lazy), `${lazy} is loaded at start-up: ${local.join(', ')}`);
     }
     assert.ok(!local.some((f) => f.startsWith('commands/')), `a command is loaded at start-up: ${local.join(', ')}`);
-    for (const heavy of [...HEAVY, 'ora', 'ollama']) assert.ok(!packages.has(heavy), `${heavy} is loaded at start-up`);
+    for (const lazy of ['chat/session.js', 'mcp/server.js']) assert.ok(!local.includes(lazy), `${lazy} is loaded at start-up`);
+    for (const heavy of [...HEAVY, 'ora', 'ollama', 'zod']) assert.ok(!packages.has(heavy), `${heavy} is loaded at start-up`);
+    assert.deepEqual([...packages].filter((p) => p.startsWith('@modelcontextprotocol/')), [], 'the MCP SDK is loaded at start-up');
     assert.ok(packages.has('commander'), 'the graph walk found the entry point imports');
   });
 });
@@ -184,6 +186,22 @@ describe('modules a real process loads', () => {
       const ours = required.filter((f) => !f.includes(`${path.sep}preload-`)).map((f) => path.relative(REPO_ROOT, f)).sort();
       assert.deepEqual(ours, [path.join('bin', 'rag.cjs'), path.join('dist', 'src', 'quick-answers.cjs')], `rag ${args.join(' ')}`);
     }
+  });
+
+  /** The MCP SDK, zod, and rag's chat loop and MCP server. */
+  const chatOrMcp = (urls: string[]): string[] => urls.filter((u) => /\/node_modules\/(@modelcontextprotocol|zod)\//.test(u) || /\/dist\/src\/(chat|mcp)\//.test(u));
+
+  it('rag --version, rag search and rag ask load neither the MCP SDK nor the chat loop; rag mcp does (so the hook would notice)', async () => {
+    for (const args of [['--version'], ['search', 'widgets'], ['ask', 'how are widgets configured?']]) {
+      const run = await loadedBy(args, `lazy-${args[0]?.replace(/-/g, '')}`);
+      assert.equal(run.code, 0, `rag ${args.join(' ')}`);
+      assert.deepEqual(chatOrMcp(run.urls), [], `rag ${args.join(' ')}`);
+    }
+    const mcp = await loadedBy(['mcp'], 'mcp');
+    assert.equal(mcp.code, 0);
+    assert.ok(mcp.urls.some((u) => u.includes('/node_modules/@modelcontextprotocol/sdk/')), 'rag mcp should load the SDK');
+    assert.ok(mcp.urls.some((u) => u.endsWith('/dist/src/mcp/server.js')));
+    assert.ok(!mcp.urls.some((u) => u.includes('/dist/src/chat/')), 'rag mcp does not load the chat loop');
   });
 
   it('rag status loads no LanceDB either; rag search does (so the hook would notice)', async () => {

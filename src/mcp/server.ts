@@ -1,0 +1,127 @@
+/**
+ * `rag mcp`: a Model Context Protocol server over stdio, on the official SDK (loaded
+ * only by this command). Each tool has a strict input schema, so an unknown or
+ * mistyped parameter is a tool error rather than silently ignored; every failure comes
+ * back as a tool error carrying rag's one-line message, and the server keeps serving.
+ * stdout carries protocol messages only.
+ */
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Readable, Writable } from 'node:stream';
+import * as z from 'zod';
+import type { Context } from '../context.js';
+import { RagError, describeError } from '../errors.js';
+import { VERSION } from '../quick-answers.cjs';
+import { GET_MAX_CHARS, GET_MAX_LINES } from './files.js';
+import { askTool, getTool, indexTool, searchTool, statusTool } from './tools.js';
+
+export interface McpOptions {
+  /** Adds the `index` tool, which writes to the index. */
+  allowIndex: boolean;
+}
+
+const k = z.number().int().min(1).max(100).optional().describe('how many passages (default 6)');
+const READ_ONLY = { readOnlyHint: true, openWorldHint: false } as const;
+
+/** A tool's result as MCP wants it: structured, plus the same JSON as text for clients that read only text. */
+function toolResult(value: object): CallToolResult {
+  return { content: [{ type: 'text', text: JSON.stringify(value, null, 2) }], structuredContent: value as Record<string, unknown> };
+}
+
+function toolError(err: unknown, ctx: Context): CallToolResult {
+  const rag = err instanceof RagError ? err : undefined;
+  const text = rag ? describeError(rag) : `Unexpected error: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+  // The agent gets the one line; the person who started the server gets details when asked.
+  if (ctx.verbose) ctx.io.stderr.write(`rag mcp: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  return { content: [{ type: 'text', text: `rag: ${text}` }], isError: true };
+}
+
+export function createServer(ctx: Context, options: McpOptions): McpServer {
+  const server = new McpServer({ name: 'rag', version: VERSION });
+  // A line that is not JSON-RPC gets no answer (it has no id to answer); the log says why.
+  server.server.onerror = (err) => void ctx.io.stderr.write(`rag mcp: ${err.message.split('\n')[0]}\n`);
+  const run = <A>(tool: (ctx: Context, args: A) => Promise<object>) => async (args: A): Promise<CallToolResult> => {
+    try {
+      return toolResult(await tool(ctx, args));
+    } catch (err) {
+      return toolError(err, ctx);
+    }
+  };
+
+  server.registerTool('search', {
+    description: 'Search the indexed documents (vector and full-text search, fused) and return the best passages, best first, with path, line range, heading breadcrumb, score and text. Needs no chat model.',
+    inputSchema: z.strictObject({
+      query: z.string().min(1).describe('what to look for, in words'),
+      k,
+      path_prefix: z.string().optional().describe("only files whose indexed path starts with this, e.g. 'docs/'"),
+    }),
+    annotations: READ_ONLY,
+  }, run(searchTool));
+
+  server.registerTool('get', {
+    description: `Read an indexed file, or a line range of it. Only files in the index can be read, by the path search results give (relative to the index root). At most ${GET_MAX_LINES} lines or ${GET_MAX_CHARS} characters come back; 'truncated' says to ask again from end_line + 1.`,
+    inputSchema: z.strictObject({
+      path: z.string().min(1).describe('an indexed path, as in search results'),
+      start_line: z.number().int().min(1).optional().describe('first line (1-based, default 1)'),
+      end_line: z.number().int().min(1).optional().describe('last line, inclusive (default: the end)'),
+    }),
+    annotations: READ_ONLY,
+  }, run(getTool));
+
+  server.registerTool('ask', {
+    description: "Answer a question from the indexed documents with the local chat model. Returns the answer, whether the documents contained it ('found'), the citation numbers it used and the passages it was given (each marked 'cited'). Slower than search: it runs a chat model.",
+    inputSchema: z.strictObject({ question: z.string().min(1).describe('the question'), k }),
+    annotations: READ_ONLY,
+  }, run(askTool));
+
+  server.registerTool('status', {
+    description: 'Where the index is and what it holds (files, passages, embedding model, last update), and whether Ollama and the needed models are ready: the same document as `rag status --json`.',
+    inputSchema: z.strictObject({}),
+    annotations: READ_ONLY,
+  }, run(statusTool));
+
+  if (options.allowIndex) {
+    server.registerTool('index', {
+      description: "Add or update files in the index, like `rag index`: paths relative to the index root (default: the whole root). Takes the index's writer lock; fails if another writer holds it.",
+      inputSchema: z.strictObject({ paths: z.array(z.string().min(1)).optional().describe('files or folders under the index root') }),
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    }, run(indexTool));
+  }
+  return server;
+}
+
+/**
+ * Libraries may print with console.log (ollama-js does, on a malformed reply), which
+ * writes to stdout and would corrupt the protocol stream: while the server runs it goes
+ * to stderr. The one process-wide change rag makes outside main.ts, undone on return.
+ */
+function consoleToStderr(io: Context['io']): () => void {
+  const saved = { log: console.log, info: console.info, debug: console.debug };
+  const toStderr = (...args: unknown[]) => void io.stderr.write(`${args.map(String).join(' ')}\n`);
+  Object.assign(console, { log: toStderr, info: toStderr, debug: toStderr });
+  return () => void Object.assign(console, saved);
+}
+
+/** Serves until the client closes stdin (or the process is told to stop). */
+export async function serveStdio(ctx: Context, options: McpOptions): Promise<void> {
+  const restoreConsole = consoleToStderr(ctx.io);
+  try {
+    await serve(ctx, options);
+  } finally {
+    restoreConsole();
+  }
+}
+
+async function serve(ctx: Context, options: McpOptions): Promise<void> {
+  const server = createServer(ctx, options);
+  const transport = new StdioServerTransport(ctx.io.stdin as Readable, ctx.io.stdout as Writable);
+  const closed = new Promise<void>((resolve) => {
+    transport.onclose = () => resolve();
+    ctx.io.stdin.once('end', () => void server.close());
+    ctx.signal.addEventListener('abort', () => void server.close(), { once: true });
+  });
+  await server.connect(transport);
+  if (!ctx.quiet) ctx.io.stderr.write(`rag mcp: serving ${ctx.index.dir} over stdio${options.allowIndex ? ' (index tool enabled)' : ''}\n`);
+  await closed;
+}
