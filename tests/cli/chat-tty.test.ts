@@ -33,7 +33,7 @@ describe('rag chat on a terminal', () => {
 
   it('Ctrl-C cancels the answer being written and keeps the session; Ctrl-D ends it', async () => {
     // Slow enough that the answer is still streaming when Ctrl-C arrives.
-    stub.setCost({ chatMsPerToken: 150 });
+    stub.setCost({ chatMsPerToken: 300 });
     // A pseudo-terminal from `script` has no size of its own: give it one, as a terminal window has.
     const command = `stty cols 100 rows 40; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} chat`;
     const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TERM: 'xterm', NO_COLOR: '1', OLLAMA_HOST: stub.url, RAG_DB: db.dir };
