@@ -128,16 +128,19 @@ describe('rag mcp', () => {
     assert.equal(doc.ollama.reachable, true);
   });
 
-  it('malformed calls are tool errors, and the server keeps serving', async () => {
+  it('malformed calls are tool errors in rag\'s one-line form, and the server keeps serving', async () => {
     const unknownParam = await call('search', { query: 'install', limit: 3 });
     assert.equal(unknownParam.isError, true);
-    assert.match(text(unknownParam), /limit/);
+    assert.equal(text(unknownParam), "rag: Invalid arguments for search: unknown parameter 'limit' — search takes query, k, path_prefix");
     const wrongType = await call('get', { path: 'corpus/README.md', start_line: 'ten' });
     assert.equal(wrongType.isError, true);
-    assert.match(text(wrongType), /start_line/);
+    assert.match(text(wrongType), /^rag: Invalid arguments for get: 'start_line': expected number, received string — get takes path, start_line, end_line$/);
     const missing = await call('ask', {});
-    assert.equal(missing.isError, true);
+    assert.match(text(missing), /^rag: Invalid arguments for ask: 'question': /);
+    const statusWithArgs = await call('status', { verbose: true });
+    assert.equal(text(statusWithArgs), "rag: Invalid arguments for status: unknown parameter 'verbose' — status takes no parameters");
     const unknownTool = await call('delete_everything', {});
+    assert.equal(text(unknownTool), "rag: Unknown tool 'delete_everything' — the tools are search, get, ask, status");
     assert.equal(unknownTool.isError, true);
     const pastTheEnd = await call('get', { path: 'corpus/README.md', start_line: 100_000 });
     assert.match(text(pastTheEnd), /^rag: .* is past the end/);
