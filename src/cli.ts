@@ -5,8 +5,10 @@
  */
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { AskCommandOptions } from './commands/ask.js';
+import type { ChatCommandOptions } from './commands/chat.js';
 import type { EvalCommandOptions } from './commands/eval.js';
 import type { IndexCommandOptions } from './commands/index.js';
+import type { McpCommandOptions } from './commands/mcp.js';
 import type { SearchOptions } from './commands/search.js';
 import type { StatusOptions } from './commands/status.js';
 import type { Context, GlobalOptions, SettingFlags } from './context.js';
@@ -106,13 +108,30 @@ export interface StatusFlags {
   json?: boolean;
 }
 
+export interface ChatFlags {
+  model?: string;
+  topK?: number;
+  temperature?: number;
+  seed?: number;
+  numCtx?: number;
+  sources: ChatCommandOptions['sources'];
+  pull?: boolean;
+  json?: boolean;
+}
+
+export interface McpFlags {
+  allowIndex?: boolean;
+}
+
 /** A parsed command line: which command, its options, and the settings its flags give. */
 export type Invocation =
   | { command: 'index'; options: IndexCommandOptions; settings: SettingFlags }
   | { command: 'ask'; options: AskCommandOptions; settings: SettingFlags }
   | { command: 'search'; options: SearchOptions; settings: SettingFlags }
   | { command: 'eval'; options: EvalCommandOptions; settings: SettingFlags }
-  | { command: 'status'; options: StatusOptions; settings: SettingFlags };
+  | { command: 'status'; options: StatusOptions; settings: SettingFlags }
+  | { command: 'chat'; options: ChatCommandOptions; settings: SettingFlags }
+  | { command: 'mcp'; options: McpCommandOptions; settings: SettingFlags };
 
 export function indexInvocation(paths: string[], f: IndexFlags): Invocation {
   return {
@@ -190,6 +209,33 @@ export function statusInvocation(f: StatusFlags): Invocation {
   return { command: 'status', options: { json: Boolean(f.json) }, settings: {} };
 }
 
+export function chatInvocation(f: ChatFlags): Invocation {
+  return {
+    command: 'chat',
+    options: {
+      temperature: f.temperature ?? 0,
+      ...(f.seed !== undefined ? { seed: f.seed } : {}),
+      ...(f.numCtx !== undefined ? { numCtx: f.numCtx } : {}),
+      sources: f.sources,
+      pull: Boolean(f.pull),
+      json: Boolean(f.json),
+    },
+    settings: { model: f.model, topK: f.topK },
+  };
+}
+
+export function mcpInvocation(f: McpFlags): Invocation {
+  return { command: 'mcp', options: { allowIndex: Boolean(f.allowIndex) }, settings: {} };
+}
+
+/**
+ * Whether main.ts should print a failure as a `--json` error document. Not for chat, whose
+ * JSON Lines end with their own one-line error, nor for mcp, whose stdout is the protocol.
+ */
+function printsJsonError(inv: Invocation): boolean {
+  return inv.command === 'chat' || inv.command === 'mcp' ? false : inv.options.json;
+}
+
 /** Runs a parsed command line; tests pass their own to see what the flags became. */
 export type Dispatch = (invocation: Invocation) => Promise<void>;
 
@@ -209,7 +255,7 @@ export interface ProgramHooks {
 
 /** Each command module (and everything heavy it needs) is loaded only when it runs. */
 async function runInvocation(inv: Invocation, globals: GlobalOptions, hooks: ProgramHooks): Promise<void> {
-  hooks.setJson(inv.options.json);
+  hooks.setJson(printsJsonError(inv));
   // Loaded when a command runs: help and version never pay for chalk, fs probes or config.
   const { createContext } = await import('./context.js');
   const context = (): Context => createContext(globals, inv.settings, hooks.io, hooks.signal, hooks.pid);
@@ -224,6 +270,10 @@ async function runInvocation(inv: Invocation, globals: GlobalOptions, hooks: Pro
       return (await import('./commands/search.js')).searchCommand(inv.options, context());
     case 'status':
       return hooks.onProblems?.(await (await import('./commands/status.js')).statusCommand(inv.options, context()));
+    case 'chat':
+      return (await import('./commands/chat.js')).chatCommand(inv.options, context());
+    case 'mcp':
+      return (await import('./commands/mcp.js')).mcpCommand(inv.options, context());
   }
 }
 
@@ -290,6 +340,8 @@ Examples:
   $ rag ask "how do I rotate the API keys?"
   $ rag search --json "rotate keys" | jq '.results[0].path'
   $ rag status
+  $ rag chat                              follow-up questions in one session
+  $ claude mcp add rag -- rag --db "$PWD/.rag" mcp
 ${EXIT_CODES_HELP}
 
 Environment: OLLAMA_HOST, RAG_DB, RAG_EMBED_MODEL, RAG_MODEL, NO_COLOR, DEBUG.
@@ -300,6 +352,8 @@ Settings come from flags, then environment, then <index>/config.json, then defau
   addSearchCommand(program, dispatch);
   addEvalCommand(program, dispatch);
   addStatusCommand(program, dispatch);
+  addChatCommand(program, dispatch);
+  addMcpCommand(program, dispatch);
 
   return program;
 }
@@ -410,11 +464,26 @@ Examples:
 
 function addStatusCommand(program: Command, dispatch: Dispatch): void {
   program
+    .command('status')
+    .summary('show the index and whether Ollama and its models are ready')
+    .description(`Show where the index is and what it holds (files, passages, embedding model, dimensions, last update), and whether Ollama is reachable with the models needed. Exits 0 when everything is ready, otherwise with the code of the first problem.`)
+    .option('--json', 'print the status as one JSON object')
+    .addHelpText('after', `
+Examples:
+  $ rag status                             is everything ready?
+  $ rag status && rag ask "what changed in the last release?"
+  $ rag status --json | jq .ready`)
+    .action((flags: StatusFlags) => dispatch(statusInvocation(flags)));
+}
+
+function addChatCommand(program: Command, dispatch: Dispatch): void {
+  program
     .command('chat')
     .summary('a conversation: follow-up questions answered from the documents')
     .description(`Hold a conversation with your documents. Each follow-up question is first rewritten by the chat model into a standalone query, using the conversation so far (shown dimmed), then answered as 'rag ask' would, with the earlier turns in the model's context as far as they fit after the passages.
 
 On a terminal: a prompt with line editing and history; Ctrl-C cancels the answer being written, Ctrl-D or /exit ends the session. Commands: /sources, /search <query>, /clear, /model [name], /help, /exit.
+
 Piped: one question (or command) per line; each answer and its sources are printed in turn, and the first error ends the session with its exit code. With --json, one JSON document per line (JSON Lines), each with the rewritten query.`)
     .option('-m, --model <name>', `chat model (env RAG_MODEL; default ${DEFAULTS.model})`)
     .option('-k, --top-k <n>', `passages to give the model (default ${DEFAULTS.topK})`, positiveInt('--top-k', 100))
@@ -429,22 +498,10 @@ Examples:
   $ rag chat                               an interactive session
   $ printf 'How do I install rag?\nAnd on Windows?\n' | rag chat
   $ rag chat --json < questions.txt | jq -r .query`)
-    .action(async (opts: Record<string, unknown>) => {
-      // JSON Lines: the command writes its own one-line error document.
-      hooks.setJson(false);
-      const { chatCommand } = await import('./commands/chat.js');
-      await chatCommand({
-        model: opts.model as string | undefined,
-        topK: opts.topK as number | undefined,
-        temperature: (opts.temperature as number | undefined) ?? 0,
-        seed: opts.seed as number | undefined,
-        numCtx: opts.numCtx as number | undefined,
-        sources: opts.sources as 'cited' | 'all' | 'none',
-        pull: Boolean(opts.pull),
-        json: Boolean(opts.json),
-      }, await context());
-    });
+    .action((flags: ChatFlags) => dispatch(chatInvocation(flags)));
+}
 
+function addMcpCommand(program: Command, dispatch: Dispatch): void {
   program
     .command('mcp')
     .summary('serve the index to coding agents over the Model Context Protocol (stdio)')
@@ -456,20 +513,5 @@ Tools: search {query, k?, path_prefix?}, get {path, start_line?, end_line?} (ind
 Examples:
   $ claude mcp add rag -- rag --db ~/notes/.rag mcp
   $ rag mcp --allow-index                  let the agent re-index after editing files`)
-    .action(async (opts: Record<string, unknown>) => {
-      const { mcpCommand } = await import('./commands/mcp.js');
-      await mcpCommand({ allowIndex: Boolean(opts.allowIndex) }, await context());
-    });
-
-  program
-    .command('status')
-    .summary('show the index and whether Ollama and its models are ready')
-    .description(`Show where the index is and what it holds (files, passages, embedding model, dimensions, last update), and whether Ollama is reachable with the models needed. Exits 0 when everything is ready, otherwise with the code of the first problem.`)
-    .option('--json', 'print the status as one JSON object')
-    .addHelpText('after', `
-Examples:
-  $ rag status                             is everything ready?
-  $ rag status && rag ask "what changed in the last release?"
-  $ rag status --json | jq .ready`)
-    .action((flags: StatusFlags) => dispatch(statusInvocation(flags)));
+    .action((flags: McpFlags) => dispatch(mcpInvocation(flags)));
 }

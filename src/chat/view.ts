@@ -3,11 +3,10 @@
  * everything about it on stderr) or JSON Lines for scripts (one document per turn and
  * per command that prints something, nothing else on stdout).
  */
-import { askJson } from '../commands/ask.js';
 import type { Context } from '../context.js';
 import { describeError, type RagError } from '../errors.js';
-import { writeJsonLine } from '../render/json.js';
-import { location, renderHits, renderSources, sourcesToShow } from '../render/text.js';
+import { askJson, searchJson, writeJsonLine } from '../render/json.js';
+import { renderHits, renderSources, sourcesToShow } from '../render/text.js';
 import type { Hit } from '../types.js';
 import type { ChatTurn } from './conversation.js';
 
@@ -104,10 +103,7 @@ function jsonView(ctx: Context): ChatView {
       line({ type: 'sources', sources: turn ? askJson(turn.result).sources : [] });
     },
     search(query, embedModel, hits) {
-      line({
-        type: 'search', query, embed_model: embedModel,
-        results: hits.map((h, i) => ({ rank: i + 1, id: h.id, path: h.path, start_line: h.startLine, end_line: h.endLine, location: location(h), heading: h.heading, score: h.score, text: h.text })),
-      });
+      line({ type: 'search', ...searchJson(query, embedModel, hits) });
     },
     model(name) {
       line({ type: 'model', model: name });

@@ -1,13 +1,10 @@
 /** `rag chat`: a conversation over the index; the loop itself is in chat/session.ts. */
 import { runChat } from '../chat/session.js';
-import { envValue, pick, type Context } from '../context.js';
-import { DEFAULTS } from '../defaults.js';
+import type { Context } from '../context.js';
 import { RagError } from '../errors.js';
 import { errorJson, writeJsonLine } from '../render/json.js';
 
 export interface ChatCommandOptions {
-  model?: string;
-  topK?: number;
   temperature: number;
   seed?: number;
   numCtx?: number;
@@ -32,8 +29,8 @@ export async function chatCommand(opts: ChatCommandOptions, ctx: Context): Promi
 async function startChat(opts: ChatCommandOptions, ctx: Context): Promise<void> {
   await runChat(
     {
-      model: pick(opts.model, envValue(ctx.io, 'RAG_MODEL'), ctx.config.model, DEFAULTS.model),
-      topK: pick(opts.topK, undefined, ctx.config.topK, DEFAULTS.topK),
+      model: ctx.settings.chatModel,
+      topK: ctx.settings.topK,
       temperature: opts.temperature,
       sources: opts.sources,
       json: opts.json,

@@ -23,7 +23,8 @@ export async function statusCommand(opts: StatusOptions, ctx: Context): Promise<
   return report.problems;
 }
 
-async function gatherStatus(ctx: Context): Promise<StatusReport> {
+/** The report without printing it (also the `status` tool of `rag mcp`). */
+export async function gatherStatus(ctx: Context): Promise<StatusReport> {
   const dir = ctx.index.dir;
   const manifest: Manifest | undefined = ctx.index.exists ? await readManifest(dir) : undefined;
   const records = manifest ? await readRecords(dir, manifest.generation) : new Map();

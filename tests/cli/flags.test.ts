@@ -86,6 +86,24 @@ describe('flags -> options', () => {
     assert.deepEqual(await parse(['status', '--json']), { command: 'status', options: { json: true }, settings: {} });
   });
 
+  it('chat maps the ask-like flags; its model and top-k are settings', async () => {
+    assert.deepEqual(await parse(['chat', '-m', 'qwen3', '-k', '3', '--temperature', '0.2', '--seed', '7', '--num-ctx', '8192', '--sources', 'none', '--pull', '--json']), {
+      command: 'chat',
+      options: { temperature: 0.2, seed: 7, numCtx: 8192, sources: 'none', pull: true, json: true },
+      settings: { model: 'qwen3', topK: 3 },
+    });
+    assert.deepEqual(await parse(['chat']), {
+      command: 'chat',
+      options: { temperature: 0, sources: 'cited', pull: false, json: false },
+      settings: { model: undefined, topK: undefined },
+    });
+  });
+
+  it('mcp is read-only unless --allow-index', async () => {
+    assert.deepEqual(await parse(['mcp']), { command: 'mcp', options: { allowIndex: false }, settings: {} });
+    assert.deepEqual(await parse(['mcp', '--allow-index']), { command: 'mcp', options: { allowIndex: true }, settings: {} });
+  });
+
   it('global options before the command do not become command settings', async () => {
     const inv = await parse(['--db', 'elsewhere', '--host', ':5000', '-q', 'search', 'x']);
     assert.deepEqual(inv.settings, { topK: undefined });
@@ -96,7 +114,7 @@ describe('what main.ts derives from the program', () => {
   const program = buildProgram({ io: memoryIo({ cwd: '/', now: () => 0 }), signal: new AbortController().signal, pid: 1, setJson: () => {}, onUsageError: () => {} });
 
   it('the command names', () => {
-    assert.deepEqual(commandNames(program).sort(), ['ask', 'eval', 'index', 'search', 'status']);
+    assert.deepEqual(commandNames(program).sort(), ['ask', 'chat', 'eval', 'index', 'mcp', 'search', 'status']);
   });
 
   it('the global options that take a value', () => {
