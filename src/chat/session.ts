@@ -8,7 +8,7 @@
 import { createInterface, type Interface } from 'node:readline';
 import { askQuestion, type AskResult } from '../answer/answer.js';
 import type { Context } from '../context.js';
-import { Exit, RagError } from '../errors.js';
+import { RagError } from '../errors.js';
 import { OllamaClient } from '../ollama.js';
 import { startProgress } from '../render/progress.js';
 import { openIndex, retrieve, type OpenIndex } from '../retrieve/retrieve.js';
@@ -69,7 +69,7 @@ export async function runChat(settings: ChatSettings, ctx: Context): Promise<voi
     ctx.signal.removeEventListener('abort', stop);
     rl.close();
   }
-  if (ctx.signal.aborted) throw new RagError(Exit.interrupted, 'Interrupted');
+  if (ctx.signal.aborted) throw new RagError('interrupted', 'Interrupted');
   if (isInteractive) session.view.note('');
 }
 
@@ -82,7 +82,7 @@ function openPrompt(session: Session): Interface {
   // In raw mode Ctrl-C reaches readline as a key, not as SIGINT to the process.
   rl.on('SIGINT', () => {
     if (session.current) {
-      session.current.abort(new RagError(Exit.interrupted, 'Cancelled'));
+      session.current.abort(new RagError('interrupted', 'Cancelled'));
       return;
     }
     // At the prompt: drop what was typed and start a fresh line, as shells do.
@@ -106,7 +106,7 @@ async function handleLine(session: Session, line: string): Promise<boolean> {
       case 'command':
         return await runCommand(session, input.name, input.arg);
       case 'unknown':
-        throw new RagError(Exit.usage, `Unknown command '/${input.name}'`, '/help lists the commands');
+        throw new RagError('usage', `Unknown command '/${input.name}'`, '/help lists the commands');
     }
   } catch (err) {
     if (session.ctx.signal.aborted || !session.isInteractive) throw err;
@@ -177,7 +177,7 @@ async function runCommand(session: Session, name: ChatCommand, arg: string): Pro
       view.sources(session.conversation.last);
       return true;
     case 'search': {
-      if (!arg) throw new RagError(Exit.usage, '/search needs a query', 'e.g. /search chunk size');
+      if (!arg) throw new RagError('usage', '/search needs a query', 'e.g. /search chunk size');
       const { hits } = await retrieve(session.index, ctx.ollama(), arg, { topK: settings.topK });
       view.search(arg, session.index.manifest.embedModel, hits);
       return true;

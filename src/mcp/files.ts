@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Exit, RagError } from '../errors.js';
+import { RagError } from '../errors.js';
 import { loadFile } from '../load/text.js';
 
 /** Lines and characters one `get` returns at most; the caller pages on with start_line. */
@@ -39,15 +39,15 @@ export interface ReadIndexedOptions {
 export async function readIndexedFile(requested: string, o: ReadIndexedOptions): Promise<FileSlice> {
   const rel = indexedPathOf(requested);
   if (!o.indexed.has(rel)) {
-    throw new RagError(Exit.usage, `'${requested}' is not a file in the index`, 'pass a path as search results give it (relative to the index root)');
+    throw new RagError('usage', `'${requested}' is not a file in the index`, 'pass a path as search results give it (relative to the index root)');
   }
   const abs = path.resolve(o.root, rel);
   // The file may have been replaced by a link to somewhere else since it was indexed.
   const [realRoot, realFile] = await Promise.all([fs.realpath(o.root), fs.realpath(abs).catch(() => undefined)]);
-  if (realFile === undefined) throw new RagError(Exit.usage, `'${rel}' is in the index but no longer on disk`, "run 'rag index' to update the index");
-  if (!realFile.startsWith(realRoot + path.sep)) throw new RagError(Exit.usage, `'${rel}' now points outside the index root`, "run 'rag index' to update the index");
+  if (realFile === undefined) throw new RagError('usage', `'${rel}' is in the index but no longer on disk`, "run 'rag index' to update the index");
+  if (!realFile.startsWith(realRoot + path.sep)) throw new RagError('usage', `'${rel}' now points outside the index root`, "run 'rag index' to update the index");
   const loaded = await loadFile(realFile, o.maxFileSizeBytes);
-  if (!loaded.ok) throw new RagError(Exit.usage, `Cannot read '${rel}': ${loaded.reason}`);
+  if (!loaded.ok) throw new RagError('usage', `Cannot read '${rel}': ${loaded.reason}`);
   return sliceLines(rel, loaded.text, o.startLine, o.endLine);
 }
 
@@ -56,9 +56,9 @@ export function sliceLines(rel: string, text: string, startLine = 1, endLine?: n
   const lines = text.split('\n');
   if (lines.length > 1 && lines.at(-1) === '') lines.pop();
   const total = lines.length;
-  if (startLine > total) throw new RagError(Exit.usage, `'${rel}' has ${total} lines; start_line ${startLine} is past the end`);
+  if (startLine > total) throw new RagError('usage', `'${rel}' has ${total} lines; start_line ${startLine} is past the end`);
   const wantedEnd = Math.min(endLine ?? total, total);
-  if (wantedEnd < startLine) throw new RagError(Exit.usage, `end_line ${wantedEnd} is before start_line ${startLine}`);
+  if (wantedEnd < startLine) throw new RagError('usage', `end_line ${wantedEnd} is before start_line ${startLine}`);
   let end = Math.min(wantedEnd, startLine + GET_MAX_LINES - 1);
   let chars = 0;
   for (let n = startLine; n <= end; n++) {

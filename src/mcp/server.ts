@@ -11,7 +11,7 @@ import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, typ
 import type { Readable, Writable } from 'node:stream';
 import * as z from 'zod';
 import type { Context } from '../context.js';
-import { Exit, RagError, describeError } from '../errors.js';
+import { RagError, describeError } from '../errors.js';
 import { VERSION } from '../quick-answers.cjs';
 import { GET_MAX_CHARS, GET_MAX_LINES } from './files.js';
 import { askTool, getTool, indexTool, searchTool, statusTool } from './tools.js';
@@ -121,13 +121,13 @@ function inputSchema(schema: z.ZodObject): Tool['inputSchema'] {
 async function callTool(ctx: Context, tools: ToolSpec[], name: string, args: unknown): Promise<CallToolResult> {
   const spec = tools.find((t) => t.name === name);
   if (!spec) {
-    return toolError(new RagError(Exit.usage, `Unknown tool '${name}'`, `the tools are ${tools.map((t) => t.name).join(', ')}`), ctx);
+    return toolError(new RagError('usage', `Unknown tool '${name}'`, `the tools are ${tools.map((t) => t.name).join(', ')}`), ctx);
   }
   const parsed = spec.input.safeParse(args ?? {});
   if (!parsed.success) {
     const params = Object.keys(spec.input.shape);
     const takes = params.length > 0 ? `${name} takes ${params.join(', ')}` : `${name} takes no parameters`;
-    return toolError(new RagError(Exit.usage, `Invalid arguments for ${name}: ${describeIssues(parsed.error.issues)}`, takes), ctx);
+    return toolError(new RagError('usage', `Invalid arguments for ${name}: ${describeIssues(parsed.error.issues)}`, takes), ctx);
   }
   try {
     return toolResult(await spec.run(ctx, parsed.data as never));

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { askQuestion } from '../answer/answer.js';
 import type { Context } from '../context.js';
-import { Exit, RagError } from '../errors.js';
+import { RagError } from '../errors.js';
 import { BYTES_PER_MB } from '../load/text.js';
 import { askJson, indexJson, searchJson, statusJson, type AskJson, type IndexJson, type SearchJson, type StatusJson } from '../render/json.js';
 import { openIndex, retrieve } from '../retrieve/retrieve.js';
@@ -36,7 +36,7 @@ export interface IndexArgs {
 
 function nonEmpty(value: string, what: string): string {
   const trimmed = value.trim();
-  if (!trimmed) throw new RagError(Exit.usage, `The ${what} is empty`, `pass some words as ${what}`);
+  if (!trimmed) throw new RagError('usage', `The ${what} is empty`, `pass some words as ${what}`);
   return trimmed;
 }
 
@@ -80,7 +80,7 @@ export async function indexTool(ctx: Context, args: IndexArgs): Promise<IndexJso
   for (const p of paths) {
     const abs = path.resolve(root, p);
     if (abs !== root && !abs.startsWith(root + path.sep)) {
-      throw new RagError(Exit.usage, `'${p}' is outside the index root ${root}`, 'pass paths relative to the index root');
+      throw new RagError('usage', `'${p}' is outside the index root ${root}`, 'pass paths relative to the index root');
     }
   }
   const { runIndex } = await import('../indexing/run.js');
