@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { startStub, type Stub } from '../ollama-stub/server.js';
-import { BIN, CORPUS, REPO_ROOT, tempDir } from '../helpers/paths.js';
+import { BIN, CORPUS, REPO_ROOT, makeTempDir } from '../helpers/paths.js';
+import { waitUntil } from '../helpers/poll.js';
 import { runRag } from '../helpers/test-io.js';
 
 const DEADLINE_MS = 20_000;
@@ -16,22 +17,23 @@ const CTRL_C = '\u0003';
 const CTRL_D = '\u0004';
 
 describe('rag chat on a terminal', () => {
-  let stub: Stub;
-  let db: ReturnType<typeof tempDir>;
+  let stub: Stub | undefined;
+  let db: ReturnType<typeof makeTempDir> | undefined;
 
   before(async () => {
     stub = await startStub();
-    db = tempDir();
+    db = makeTempDir();
     const indexed = await runRag(['index', CORPUS], { cwd: REPO_ROOT, env: { OLLAMA_HOST: stub.url, RAG_DB: db.dir } });
     assert.equal(indexed.code, 0, indexed.stderr);
   });
 
   after(async () => {
-    db.cleanup();
-    await stub.close();
+    db?.cleanup();
+    await stub?.close();
   });
 
   it('Ctrl-C cancels the answer being written and keeps the session; Ctrl-D ends it', async () => {
+    assert.ok(stub && db);
     // Slow enough that the answer is still streaming when Ctrl-C arrives.
     stub.setCost({ chatMsPerToken: 300 });
     // A pseudo-terminal from `script` has no size of its own: give it one, as a terminal window has.
@@ -46,14 +48,15 @@ describe('rag chat on a terminal', () => {
       child.on('close', (code) => resolve(code));
     });
     const killer = setTimeout(() => child.kill('SIGKILL'), DEADLINE_MS * 2);
+    /** Where `pattern` first shows on the terminal after `from`, once it does. */
     const waitFor = async (pattern: RegExp, from = 0): Promise<number> => {
-      const deadline = Date.now() + DEADLINE_MS;
-      for (;;) {
-        const at = screen.slice(from).search(pattern);
-        if (at >= 0) return from + at;
-        if (Date.now() > deadline || child.exitCode !== null) assert.fail(`waited for ${pattern} on the terminal; it shows:\n${screen}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      let at = -1;
+      await waitUntil(() => (at = screen.slice(from).search(pattern)) >= 0, `${pattern} shows on the terminal`, {
+        timeoutMs: DEADLINE_MS,
+        intervalMs: 50,
+        abortIf: () => (child.exitCode !== null ? `rag chat exited (${child.exitCode}) showing:\n${screen}\n` : undefined),
+      });
+      return from + at;
     };
     try {
       await waitFor(/› /);

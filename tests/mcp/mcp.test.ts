@@ -14,8 +14,11 @@ import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { cpSync } from 'node:fs';
 import { startStub, type Stub } from '../ollama-stub/server.js';
-import { BIN, corpusCopy } from '../helpers/paths.js';
+import { BIN, CORPUS, corpusCopy, makeTempDir } from '../helpers/paths.js';
+import { waitUntil } from '../helpers/poll.js';
+import { startTestStub } from '../helpers/stub.js';
 import { runRag } from '../helpers/test-io.js';
 
 const DEADLINE_MS = 20_000;
@@ -27,7 +30,7 @@ function text(result: CallToolResult): string {
 
 describe('rag mcp', () => {
   let stub: Stub;
-  let copy: ReturnType<typeof corpusCopy>;
+  let copy: ReturnType<typeof makeTempDir>;
   let env: Record<string, string>;
   let client: Client;
   let serverLog = '';
@@ -37,7 +40,8 @@ describe('rag mcp', () => {
 
   before(async () => {
     stub = await startStub();
-    copy = corpusCopy();
+    copy = makeTempDir();
+    cpSync(CORPUS, path.join(copy.dir, 'corpus'), { recursive: true });
     // The index lives in <copy>/.rag, so its root is the copy and stored paths start with corpus/.
     writeFileSync(path.join(copy.dir, 'secret.txt'), 'not indexed: outside what was indexed\n');
     env = { OLLAMA_HOST: stub.url, PATH: process.env.PATH ?? '' };
@@ -52,8 +56,8 @@ describe('rag mcp', () => {
 
   after(async () => {
     await client?.close();
-    copy.cleanup();
-    await stub.close();
+    copy?.cleanup();
+    await stub?.close();
   });
 
   it('lists the four read-only tools with strict input schemas (no index tool without --allow-index)', async () => {
@@ -154,12 +158,8 @@ describe('rag mcp', () => {
 
 describe('rag mcp --allow-index', () => {
   it('adds an index tool that re-indexes paths under the root and refuses others', async (t) => {
-    const stub = await startStub();
-    const copy = corpusCopy();
-    t.after(async () => {
-      copy.cleanup();
-      await stub.close();
-    });
+    const stub = await startTestStub(t);
+    const copy = corpusCopy(t);
     const env = { OLLAMA_HOST: stub.url, PATH: process.env.PATH ?? '' };
     assert.equal((await runRag(['index', 'corpus'], { cwd: copy.dir, env })).code, 0);
     const client = new Client({ name: 'rag-test', version: '1.0.0' });
@@ -183,12 +183,8 @@ describe('rag mcp --allow-index', () => {
 
 describe('rag mcp on the wire', () => {
   it('writes nothing but JSON-RPC messages on stdout, even for requests it cannot parse', async (t) => {
-    const stub = await startStub();
-    const copy = corpusCopy();
-    t.after(async () => {
-      copy.cleanup();
-      await stub.close();
-    });
+    const stub = await startTestStub(t);
+    const copy = corpusCopy(t);
     const env = { OLLAMA_HOST: stub.url, PATH: process.env.PATH ?? '' };
     assert.equal((await runRag(['index', 'corpus'], { cwd: copy.dir, env })).code, 0);
     const child = spawn(process.execPath, [BIN, 'mcp'], { cwd: copy.dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -199,13 +195,10 @@ describe('rag mcp on the wire', () => {
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     const send = (message: object) => child.stdin.write(`${JSON.stringify(message)}\n`);
+    const lines = () => stdout.split('\n').filter(Boolean);
     const responses = async (count: number): Promise<Array<{ id?: number; result?: { isError?: boolean }; error?: unknown }>> => {
-      const deadline = Date.now() + DEADLINE_MS;
-      while (stdout.split('\n').filter(Boolean).length < count) {
-        assert.ok(Date.now() < deadline, `waited for ${count} responses; stdout:\n${stdout}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      return stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id?: number });
+      await waitUntil(() => lines().length >= count, `${count} responses on stdout`, { timeoutMs: DEADLINE_MS, intervalMs: 50 });
+      return lines().map((l) => JSON.parse(l) as { id?: number });
     };
 
     send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } });
