@@ -299,11 +299,26 @@ export class OllamaClient {
    * is named as such, instead of as a missing or wrong model further on.
    */
   version(): Promise<string> {
-    this.verified ??= this.attempts({ host: this.host }, () => this.fetchVersion());
+    this.verified ??= this.parent ? this.parent.version() : this.attempts({ host: this.host }, () => this.fetchVersion());
     return this.verified;
   }
 
   private verified: Promise<string> | undefined;
+  /** The client this one was made from by withSignal(): it asks the version for both. */
+  private parent: OllamaClient | undefined;
+
+  /**
+   * The same server with one more abort signal, e.g. for a chat turn that Ctrl-C cancels
+   * while the session goes on. The version check is shared: it runs once per run.
+   */
+  withSignal(signal: AbortSignal): OllamaClient {
+    const child = new OllamaClient({
+      host: this.host, signal: this.signal ? AbortSignal.any([this.signal, signal]) : signal,
+      timeoutMs: this.timeoutMs, retries: this.retries, backoffMs: this.backoffMs,
+    });
+    child.parent = this;
+    return child;
+  }
 
   /** Plain fetch, not the client: the client writes to the console on bodies that are not JSON. */
   private async fetchVersion(): Promise<string> {

@@ -9,7 +9,6 @@ import { createInterface, type Interface } from 'node:readline';
 import { askQuestion, type AskResult } from '../answer/answer.js';
 import type { Context } from '../context.js';
 import { RagError } from '../errors.js';
-import { OllamaClient } from '../ollama.js';
 import { startProgress } from '../render/progress.js';
 import { openIndex, retrieve, type OpenIndex } from '../retrieve/retrieve.js';
 import { addTurn, clearConversation, helpText, historyOf, parseInput, type ChatCommand, type ChatTurn, type Conversation } from './conversation.js';
@@ -120,7 +119,7 @@ async function answer(session: Session, question: string): Promise<void> {
   const { ctx, settings, view } = session;
   const controller = new AbortController();
   session.current = controller;
-  const ollama = new OllamaClient({ host: ctx.host, signal: AbortSignal.any([ctx.signal, controller.signal]) });
+  const ollama = ctx.ollama().withSignal(controller.signal);
   const progress = await startProgress(ctx.io, { enabled: !ctx.quiet && !settings.json, text: 'Searching…' });
   const model = session.conversation.model;
   try {
@@ -179,7 +178,7 @@ async function runCommand(session: Session, name: ChatCommand, arg: string): Pro
     case 'search': {
       if (!arg) throw new RagError('usage', '/search needs a query', 'e.g. /search chunk size');
       const { hits } = await retrieve(session.index, ctx.ollama(), arg, { topK: settings.topK });
-      view.search(arg, session.index.manifest.embedModel, hits);
+      view.search(arg, session.index.manifest.embedModel, hits, settings.topK);
       return true;
     }
     case 'model': {

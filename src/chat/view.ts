@@ -5,6 +5,7 @@
  */
 import type { Context } from '../context.js';
 import { describeError, type RagError } from '../errors.js';
+import { showControls } from '../render/controls.js';
 import { askJson, searchJson, writeJsonLine } from '../render/json.js';
 import { renderHits, renderSources, sourcesToShow } from '../render/text.js';
 import type { Hit } from '../types.js';
@@ -23,7 +24,7 @@ export interface ChatView {
   error(err: RagError): void;
   cleared(): void;
   sources(turn: ChatTurn | undefined): void;
-  search(query: string, embedModel: string, hits: Hit[]): void;
+  search(query: string, embedModel: string, hits: Hit[], requestedK: number): void;
   model(name: string): void;
 }
 
@@ -40,11 +41,12 @@ function textView(ctx: Context, which: 'cited' | 'all' | 'none'): ChatView {
   return {
     note,
     query(question, query) {
-      if (query !== question) note(`» ${query}`);
+      // The rewrite is a model reply: shown, like the answer, with its control characters visible.
+      if (query !== question) note(`» ${showControls(query, { singleLine: true })}`);
     },
     text(delta) {
       if (delta === '') return;
-      io.stdout.write(delta);
+      io.stdout.write(showControls(delta));
       endsWithNewline = delta.endsWith('\n');
     },
     abandon() {
@@ -62,7 +64,7 @@ function textView(ctx: Context, which: 'cited' | 'all' | 'none'): ChatView {
       io.stdout.write(`${renderSources(sourcesToShow(result, which), style)}\n`);
     },
     error(err) {
-      io.stderr.write(`rag: ${describeError(err)}\n`);
+      io.stderr.write(`rag: ${showControls(describeError(err), { singleLine: true })}\n`);
     },
     cleared() {
       note('Conversation cleared: the next question starts afresh.');
@@ -76,7 +78,7 @@ function textView(ctx: Context, which: 'cited' | 'all' | 'none'): ChatView {
       else io.stdout.write(`${renderHits(hits, style, { width: Number(io.env.COLUMNS) || 100, isTTY: io.stdoutIsTTY })}\n`);
     },
     model(name) {
-      note(`Chat model: ${name}`);
+      note(`Chat model: ${showControls(name, { singleLine: true })}`);
     },
   };
 }
@@ -94,7 +96,7 @@ function jsonView(ctx: Context): ChatView {
       line({ type: 'turn', turn: number, question, query, history_turns: result.historyTurns, ...doc });
     },
     error(err) {
-      io.stderr.write(`rag: ${describeError(err)}\n`);
+      io.stderr.write(`rag: ${showControls(describeError(err), { singleLine: true })}\n`);
     },
     cleared() {
       line({ type: 'clear' });
@@ -102,8 +104,8 @@ function jsonView(ctx: Context): ChatView {
     sources(turn) {
       line({ type: 'sources', sources: turn ? askJson(turn.result).sources : [] });
     },
-    search(query, embedModel, hits) {
-      line({ type: 'search', ...searchJson(query, embedModel, hits) });
+    search(query, embedModel, hits, requestedK) {
+      line({ type: 'search', ...searchJson(query, embedModel, hits, requestedK) });
     },
     model(name) {
       line({ type: 'model', model: name });

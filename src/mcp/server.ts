@@ -149,29 +149,8 @@ export function createServer(ctx: Context, options: McpOptions): Server {
   return server;
 }
 
-/**
- * Libraries may print with console.log (ollama-js does, on a malformed reply), which
- * writes to stdout and would corrupt the protocol stream: while the server runs it goes
- * to stderr. The one process-wide change rag makes outside main.ts, undone on return.
- */
-function consoleToStderr(io: Context['io']): () => void {
-  const saved = { log: console.log, info: console.info, debug: console.debug };
-  const toStderr = (...args: unknown[]) => void io.stderr.write(`${args.map(String).join(' ')}\n`);
-  Object.assign(console, { log: toStderr, info: toStderr, debug: toStderr });
-  return () => void Object.assign(console, saved);
-}
-
 /** Serves until the client closes stdin (or the process is told to stop). */
 export async function serveStdio(ctx: Context, options: McpOptions): Promise<void> {
-  const restoreConsole = consoleToStderr(ctx.io);
-  try {
-    await serve(ctx, options);
-  } finally {
-    restoreConsole();
-  }
-}
-
-async function serve(ctx: Context, options: McpOptions): Promise<void> {
   const server = createServer(ctx, options);
   const transport = new StdioServerTransport(ctx.io.stdin as Readable, ctx.io.stdout as Writable);
   const closed = new Promise<void>((resolve) => {

@@ -44,8 +44,9 @@ export async function searchTool(ctx: Context, args: SearchArgs): Promise<Search
   const query = nonEmpty(args.query, 'query');
   const index = await openIndex(ctx.index.dir, ctx.index.exists);
   const pathPrefix = args.path_prefix?.trim().replace(/^(?:\.\/)+/, '');
-  const { hits } = await retrieve(index, ctx.ollama(), query, { topK: args.k ?? ctx.settings.topK, ...(pathPrefix ? { pathPrefix } : {}) });
-  return searchJson(query, index.manifest.embedModel, hits);
+  const topK = args.k ?? ctx.settings.topK;
+  const { hits } = await retrieve(index, ctx.ollama(), query, { topK, ...(pathPrefix ? { pathPrefix } : {}) });
+  return searchJson(query, index.manifest.embedModel, hits, topK);
 }
 
 export async function getTool(ctx: Context, args: GetArgs): Promise<FileSlice> {

@@ -67,6 +67,19 @@ describe('rag chat (piped)', () => {
     assert.ok(answer.messages[3]?.content.endsWith(`\nQuestion: ${FIRST} ${FOLLOW_UP}`), 'the answer is to the standalone question');
     assert.equal(typeof answer.options?.num_ctx, 'number');
     assert.equal(answer.truncated, false);
+    // Each turn has its own cancellable client, but the server is checked once per run.
+    assert.equal(fixture.stub.requests.filter((r) => r.route === '/api/version').length, 1);
+  });
+
+  it('control characters in the rewrite and the answer are shown, not acted on', async () => {
+    // The first answer, then the rewrite of the follow-up.
+    fixture.stub.failNext('/api/chat', { reply: 'Run \u001b[2Jnpm ci [1].' });
+    fixture.stub.failNext('/api/chat', { reply: 'install\u001b]0;pwned\u0007 rag' });
+    const res = await chat(`${FIRST}\n${FOLLOW_UP}\n`);
+    assert.equal(res.code, 0, res.stderr);
+    assert.doesNotMatch(res.stdout + res.stderr, /[\u0000-\u0008\u000b-\u001f\u007f]/);
+    assert.ok(res.stderr.includes('» install^[]0;pwned^G rag'), res.stderr);
+    assert.ok(res.stdout.includes('Run ^[[2Jnpm ci [1].'), res.stdout);
   });
 
   it('/clear forgets the conversation: the same follow-up is searched as typed and finds something else', async () => {

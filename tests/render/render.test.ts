@@ -40,12 +40,9 @@ function askResult(overrides: Partial<AskResult>): AskResult {
     cited: [2],
     invalid: [],
     droppedPassages: 0,
-<<<<<<< HEAD
     requestedK: 6,
     matched: 20,
-=======
     historyTurns: 0,
->>>>>>> a12fae1 (rag chat: follow-ups rewritten to standalone queries by the chat model, history packed after the passages, slash commands, Ctrl-C cancels an answer; JSON Lines when piped with --json)
     chatModel: 'llama3.2',
     embedModel: 'nomic-embed-text',
     numCtx: 2048,
