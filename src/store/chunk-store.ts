@@ -263,12 +263,15 @@ export class ChunkStore {
     return orphans;
   }
 
-  async vectorSearch(vector: number[], limit: number): Promise<Hit[]> {
+  /** `onlyPaths`: search only the passages of these files (a prefilter, so `limit` still holds). */
+  async vectorSearch(vector: number[], limit: number, onlyPaths?: string[]): Promise<Hit[]> {
+    if (onlyPaths?.length === 0) return [];
     // With a vector index (large tables only), defaults give poor recall: probe every
     // partition, search each graph wider and re-rank the candidates by exact distance.
     // Without an index these settings are no-ops.
-    const rows = await this.table
-      .vectorSearch(vector)
+    let query = this.table.vectorSearch(vector);
+    if (onlyPaths) query = query.where(pathIn(onlyPaths));
+    const rows = await query
       .distanceType('cosine')
       .nprobes(VECTOR_INDEX_PARTITIONS)
       .ef(HNSW_EF)
@@ -280,10 +283,12 @@ export class ChunkStore {
   }
 
   /** BM25 over heading, path and text. Empty after sanitising, or no FTS index yet: no hits. */
-  async textSearch(query: string, limit: number): Promise<Hit[]> {
+  async textSearch(query: string, limit: number, onlyPaths?: string[]): Promise<Hit[]> {
     const text = sanitizeFtsQuery(query);
-    if (!text) return [];
-    const rows = await this.table.query().fullTextSearch(text, { columns: ['search_text'] }).select([...HIT_COLUMNS, '_score']).limit(limit).toArray();
+    if (!text || onlyPaths?.length === 0) return [];
+    let search = this.table.query().fullTextSearch(text, { columns: ['search_text'] });
+    if (onlyPaths) search = search.where(pathIn(onlyPaths));
+    const rows = await search.select([...HIT_COLUMNS, '_score']).limit(limit).toArray();
     return (rows as Array<Record<string, unknown>>).map((r) => toHit(r, Number(r._score)));
   }
 
