@@ -9,10 +9,14 @@ import type { ChatCommandOptions } from './commands/chat.js';
 import type { EvalCommandOptions } from './commands/eval.js';
 import type { IndexCommandOptions } from './commands/index.js';
 import type { McpCommandOptions } from './commands/mcp.js';
+import type { LsOptions } from './commands/ls.js';
+import type { RmOptions } from './commands/rm.js';
 import type { SearchOptions } from './commands/search.js';
 import type { StatusOptions } from './commands/status.js';
 import type { Context, GlobalOptions, SettingFlags } from './context.js';
 import { DEFAULTS } from './defaults.js';
+import { formatNameFor, formatNames } from './formats.js';
+import type { OptionSpec, ProgramSpec, Shell } from './render/completion.js';
 import type { RagError } from './errors.js';
 import type { Io } from './io.js';
 import { VERSION, helpWidth } from './quick-answers.cjs';
@@ -49,6 +53,18 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/** `-t md -t rst` or `-t md,rst`: format names from the one formats table, by name or by extension. */
+function collectType(value: string, previous: string[] = []): string[] {
+  const names = value.split(',').map((v) => {
+    const name = formatNameFor(v);
+    if (!name) throw new InvalidArgumentError(`unknown type '${v}'; types: ${formatNames().join(', ')} (or a file extension, e.g. md).`);
+    return name;
+  });
+  return [...new Set([...previous, ...names])];
+}
+
+const TYPE_HELP = 'only files of this format: a name (markdown, code, …) or an extension (md, py) (repeatable)';
+
 /** The flags commander hands each command's action, as declared below. */
 export interface IndexFlags {
   embedModel?: string;
@@ -65,6 +81,8 @@ export interface IndexFlags {
   batchSize?: number;
   concurrency?: number;
   json?: boolean;
+  type?: string[];
+  watch?: boolean;
 }
 
 export interface AskFlags {
@@ -78,6 +96,7 @@ export interface AskFlags {
   sources: AskCommandOptions['sources'];
   pull?: boolean;
   requireCitation?: boolean;
+  type?: string[];
   json?: boolean;
 }
 
@@ -97,11 +116,29 @@ export interface EvalFlags {
   generate?: number;
   pull?: boolean;
   json?: boolean;
+  type?: string[];
 }
 
 export interface SearchFlags {
   topK?: number;
   json?: boolean;
+  type?: string[];
+}
+
+export interface LsFlags {
+  json?: boolean;
+}
+
+export interface RmFlags {
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+/** `rag completion <shell>`: the script for that shell, from the program's own description. */
+export interface CompletionOptions {
+  shell: Shell;
+  spec: ProgramSpec;
+  json: false;
 }
 
 export interface StatusFlags {
@@ -131,7 +168,10 @@ export type Invocation =
   | { command: 'eval'; options: EvalCommandOptions; settings: SettingFlags }
   | { command: 'status'; options: StatusOptions; settings: SettingFlags }
   | { command: 'chat'; options: ChatCommandOptions; settings: SettingFlags }
-  | { command: 'mcp'; options: McpCommandOptions; settings: SettingFlags };
+  | { command: 'mcp'; options: McpCommandOptions; settings: SettingFlags }
+  | { command: 'ls'; options: LsOptions; settings: SettingFlags }
+  | { command: 'rm'; options: RmOptions; settings: SettingFlags }
+  | { command: 'completion'; options: CompletionOptions; settings: SettingFlags };
 
 export function indexInvocation(paths: string[], f: IndexFlags): Invocation {
   return {
@@ -145,6 +185,8 @@ export function indexInvocation(paths: string[], f: IndexFlags): Invocation {
       dryRun: Boolean(f.dryRun),
       pull: Boolean(f.pull),
       json: Boolean(f.json),
+      ...(f.type ? { types: f.type } : {}),
+      watch: Boolean(f.watch),
     },
     settings: {
       embedModel: f.embedModel,
@@ -170,6 +212,7 @@ export function askInvocation(words: string[], f: AskFlags): Invocation {
       pull: Boolean(f.pull),
       json: Boolean(f.json),
       ...(f.requireCitation ? { requireCitation: true } : {}),
+      ...(f.type ? { types: f.type } : {}),
     },
     settings: { model: f.model, topK: f.topK },
   };
@@ -202,7 +245,15 @@ export function evalInvocation(cases: string | undefined, f: EvalFlags): Invocat
 }
 
 export function searchInvocation(words: string[], f: SearchFlags): Invocation {
-  return { command: 'search', options: { query: words.join(' '), json: Boolean(f.json) }, settings: { topK: f.topK } };
+  return { command: 'search', options: { query: words.join(' '), json: Boolean(f.json), ...(f.type ? { types: f.type } : {}) }, settings: { topK: f.topK } };
+}
+
+export function lsInvocation(paths: string[], f: LsFlags): Invocation {
+  return { command: 'ls', options: { paths, json: Boolean(f.json) }, settings: {} };
+}
+
+export function rmInvocation(paths: string[], f: RmFlags): Invocation {
+  return { command: 'rm', options: { paths, dryRun: Boolean(f.dryRun), json: Boolean(f.json) }, settings: {} };
 }
 
 export function statusInvocation(f: StatusFlags): Invocation {
@@ -274,6 +325,15 @@ async function runInvocation(inv: Invocation, globals: GlobalOptions, hooks: Pro
       return (await import('./commands/chat.js')).chatCommand(inv.options, context());
     case 'mcp':
       return (await import('./commands/mcp.js')).mcpCommand(inv.options, context());
+    case 'ls':
+      return (await import('./commands/ls.js')).lsCommand(inv.options, context());
+    case 'rm':
+      return (await import('./commands/rm.js')).rmCommand(inv.options, context());
+    case 'completion': {
+      const { completionScript } = await import('./render/completion.js');
+      hooks.io.stdout.write(completionScript(inv.options.shell, inv.options.spec));
+      return;
+    }
   }
 }
 
@@ -306,7 +366,9 @@ Exit codes:
 export function buildProgram(hooks: ProgramHooks): Command {
   const { io } = hooks;
   const program = new Command();
-  const dispatch: Dispatch = hooks.dispatch ?? ((inv) => runInvocation(inv, program.opts<GlobalOptions>(), hooks));
+  const run: Dispatch = hooks.dispatch ?? ((inv) => runInvocation(inv, program.opts<GlobalOptions>(), hooks));
+  // `--json` is global as well as per command: `rag --json status` is `rag status --json`.
+  const dispatch: Dispatch = (inv) => run(program.opts<{ json?: boolean }>().json && !('json' in inv.options && inv.options.json) ? withJson(inv) : inv);
 
   program
     .name('rag')
@@ -319,6 +381,7 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .option('-q, --quiet', 'print only the result: no progress, no summary line')
     .option('-v, --verbose', 'more detail on stderr: skipped files, timings, stack traces on errors')
     .option('--no-color', 'never colour the output (also: NO_COLOR=1)')
+    .option('--json', "print the command's result as one JSON document on stdout")
     .showSuggestionAfterError(true)
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -354,6 +417,9 @@ Settings come from flags, then environment, then <index>/config.json, then defau
   addStatusCommand(program, dispatch);
   addChatCommand(program, dispatch);
   addMcpCommand(program, dispatch);
+  addLsCommand(program, dispatch);
+  addRmCommand(program, dispatch);
+  addCompletionCommand(program, dispatch);
 
   return program;
 }
@@ -379,9 +445,13 @@ Walks the given folders and files, honouring .gitignore and .ragignore, splits t
     .option('--batch-size <n>', `passages per embedding request (default ${DEFAULTS.embedBatchSize})`, positiveInt('--batch-size', 1024))
     .option('--concurrency <n>', `embedding requests in flight (default ${DEFAULTS.embedConcurrency})`, positiveInt('--concurrency', 64))
     .option('--json', 'print the summary as one JSON object on stdout')
+    .option('-t, --type <type>', TYPE_HELP, collectType)
+    .option('--watch', 'after indexing, keep the index current as files change, until Ctrl-C')
     .addHelpText('after', `
 Examples:
   $ rag index                              index the current folder
+  $ rag index --watch docs                 index docs/, then follow every change
+  $ rag index -t md -t rst docs            only Markdown and reStructuredText
   $ rag index docs README.md --exclude 'docs/archive/**'
   $ rag index --dry-run                    what would change?
   $ rag index --rebuild --embed-model mxbai-embed-large`)
@@ -405,6 +475,7 @@ Retrieves the most relevant passages (vector and full-text search, fused), packs
     .addOption(new Option('--sources <which>', 'which sources to list').choices(['cited', 'all', 'none']).default('cited'))
     .option('--pull', 'pull the chat model first if it is not installed')
     .option('--require-citation', 'exit 6 when the answer is "not found" or cites no valid passage')
+    .option('-t, --type <type>', TYPE_HELP, collectType)
     .option('--json', 'print question, answer, citations and sources as one JSON object')
     .addHelpText('after', `
 Examples:
@@ -422,6 +493,7 @@ function addSearchCommand(program: Command, dispatch: Dispatch): void {
     .description(`Show the passages that best match a query, best first: path, lines, heading, score and text. Uses only the embedding model, so it is fast and needs no chat model.`)
     .argument('<query...>', 'what to look for')
     .option('-k, --top-k <n>', `passages to show (default ${DEFAULTS.topK})`, positiveInt('--top-k', 100))
+    .option('-t, --type <type>', TYPE_HELP, collectType)
     .option('--json', 'print the results as one JSON object (whole passage texts)')
     .addHelpText('after', `
 Examples:
@@ -514,4 +586,78 @@ Examples:
   $ claude mcp add rag -- rag --db ~/notes/.rag mcp
   $ rag mcp --allow-index                  let the agent re-index after editing files`)
     .action((flags: McpFlags) => dispatch(mcpInvocation(flags)));
+}
+
+/** The same invocation, printing JSON (the global `--json`). */
+function withJson(inv: Invocation): Invocation {
+  return inv.command === 'completion' || inv.command === 'mcp' ? inv : ({ ...inv, options: { ...inv.options, json: true } } as Invocation);
+}
+
+function addLsCommand(program: Command, dispatch: Dispatch): void {
+  program
+    .command('ls')
+    .summary('list the indexed files')
+    .description(`List the indexed files: path, format, passages, size and when each was indexed, with a total line. On a terminal the output is aligned columns with paths relative to the current folder; piped, it is one path per line (for xargs), the total going to stderr. Paths and globs filter the list: a folder lists everything indexed under it, even if it is gone from disk; a glob without '/' matches file names at any depth below the current folder. A path that matches nothing in the index exits 2.`)
+    .argument('[paths...]', 'files, folders or globs (default: everything)')
+    .option('--json', 'print the files as one JSON object (paths relative to the index root)')
+    .addHelpText('after', `
+Examples:
+  $ rag ls                                 everything in the index
+  $ rag ls docs '*.rst'
+  $ rag ls docs | xargs wc -l
+  $ rag ls --json | jq '.total'`)
+    .action((paths: string[], flags: LsFlags) => dispatch(lsInvocation(paths, flags)));
+}
+
+function addRmCommand(program: Command, dispatch: Dispatch): void {
+  program
+    .command('rm')
+    .summary('remove files or folders from the index')
+    .description(`Remove files or whole folders from the index, whether or not they still exist on disk: a deleted folder is named by the path it was indexed under. Prints each file removed. Exits 2, removing nothing, when a path matches nothing in the index. Takes the writer lock, like 'rag index'.`)
+    .argument('<paths...>', "files, folders or globs, as 'rag ls' shows them")
+    .option('--dry-run', 'show what would be removed; change nothing')
+    .option('--json', 'print what was removed as one JSON object (paths relative to the index root)')
+    .addHelpText('after', `
+Examples:
+  $ rm -rf drafts && rag rm drafts         a folder already deleted
+  $ rag rm --dry-run '*.log.md'`)
+    .action((paths: string[], flags: RmFlags) => dispatch(rmInvocation(paths, flags)));
+}
+
+function addCompletionCommand(program: Command, dispatch: Dispatch): void {
+  program
+    .command('completion')
+    .summary('print a shell completion script')
+    .description(`Print a completion script for bash, zsh or fish, generated from rag's own commands and options.`)
+    .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']))
+    .addHelpText('after', `
+Install:
+  bash  echo 'eval "$(rag completion bash)"' >> ~/.bashrc
+  zsh   rag completion zsh > "\${fpath[1]}/_rag"
+  fish  rag completion fish > ~/.config/fish/completions/rag.fish`)
+    .action((shell: Shell) => dispatch({ command: 'completion', options: { shell, spec: describeProgram(program), json: false }, settings: {} }));
+}
+
+/** The program's commands and options as plain data, for the completion scripts. */
+export function describeProgram(program: Command): ProgramSpec {
+  const option = (o: Option): OptionSpec => ({
+    long: o.long ?? o.flags,
+    ...(o.short ? { short: o.short } : {}),
+    description: o.description,
+    takesValue: o.required || o.optional,
+    ...(o.argChoices ? { choices: o.argChoices } : o.long === '--type' ? { choices: formatNames() } : {}),
+    ...(/<(dir|file|path)>/.test(o.flags) ? { isPath: true } : {}),
+  });
+  const commands = program.commands.map((c) => {
+    const values = c.registeredArguments[0]?.argChoices;
+    return {
+      name: c.name(),
+      description: c.summary() || c.description(),
+      options: c.options.map(option),
+      takesPaths: c.registeredArguments.some((a) => a.name() === 'paths'),
+      ...(values ? { values } : {}),
+    };
+  });
+  const help: OptionSpec = { long: '--help', short: '-h', description: 'show help for a command', takesValue: false };
+  return { name: program.name(), globalOptions: [...program.options.map(option), help], commands };
 }

@@ -14,7 +14,7 @@ export interface FileFormat {
   loader: LoaderKind;
   /** How the text is cut into passages. */
   chunker: DocFormat;
-  /** Read when no `--include` glob is given (step 6 of the precedence on `discoverFiles`). */
+  /** Read when no `--include` glob is given (step 8 of the precedence on `discoverFiles`). */
   isDefault: boolean;
 }
 
@@ -68,4 +68,39 @@ export function isTextCandidate(relPath: string): boolean {
 /** The chunker for a path; files the table does not know (brought in by `--include`) are plain text. */
 export function detectFormat(filePath: string): DocFormat {
   return formatOf(filePath)?.chunker ?? 'text';
+}
+
+/**
+ * Files that tools generate from other files: indexing them only adds noise (a lockfile's
+ * thousands of hashes, a bundle's one endless line). Skipped by default with this reason,
+ * unless an `--include` glob names them or they are named on the command line.
+ */
+const GENERATED_NAMES: ReadonlySet<string> = new Set([
+  'package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml', 'bun.lock', 'bun.lockb', 'deno.lock',
+  'cargo.lock', 'poetry.lock', 'pipfile.lock', 'pdm.lock', 'uv.lock', 'gemfile.lock', 'composer.lock', 'go.sum',
+  'flake.lock', 'mix.lock', 'pubspec.lock', 'podfile.lock', 'packages.lock.json', 'gradle.lockfile',
+]);
+
+/** Why a path is a generated file ('lockfile', 'minified bundle', 'source map'), or undefined. */
+export function generatedKind(filePath: string): string | undefined {
+  const base = filePath.slice(Math.max(filePath.lastIndexOf('/'), filePath.lastIndexOf('\\')) + 1).toLowerCase();
+  if (GENERATED_NAMES.has(base)) return 'lockfile';
+  if (/\.min\.(?:js|mjs|cjs|css)$/.test(base) || /[.-]bundle\.js$/.test(base)) return 'minified bundle';
+  if (base.endsWith('.map') && /\.(?:js|mjs|cjs|css|ts)\.map$/.test(base)) return 'source map';
+  return undefined;
+}
+
+/** Every format name, as `-t` accepts them. */
+export function formatNames(): string[] {
+  return [...new Set([...BY_EXTENSION.values(), ...BY_NAME.values()].map((f) => f.name))].sort();
+}
+
+/**
+ * A `-t` value as a format name: a name from the table (`markdown`, `code`) or an extension
+ * it lists (`md`, `py`); undefined when it is neither.
+ */
+export function formatNameFor(type: string): string | undefined {
+  const t = type.trim().toLowerCase().replace(/^\./, '');
+  if (formatNames().includes(t)) return t;
+  return BY_EXTENSION.get(t)?.name;
 }

@@ -1,6 +1,8 @@
 /** `rag ask`: retrieve, generate with citations, render the answer and its sources. */
 import { askQuestion, type AskResult } from '../answer/answer.js';
+import path from 'node:path';
 import type { Context } from '../context.js';
+import { userPath } from '../discover/path-forms.js';
 import { RagError } from '../errors.js';
 import { readAllText } from '../io.js';
 import { askJson, writeJson } from '../render/json.js';
@@ -20,6 +22,8 @@ export interface AskCommandOptions {
   json: boolean;
   /** An answer that is "not found" or cites no valid passage becomes a problem (exit 6). */
   requireCitation?: boolean;
+  /** `-t`: format names; only their files are searched. */
+  types?: string[];
 }
 
 /** Prints the answer; with --require-citation an ungrounded one comes back as a problem. */
@@ -27,7 +31,7 @@ export async function askCommand(opts: AskCommandOptions, ctx: Context): Promise
   const { io, style, errStyle } = ctx;
   const question = opts.question.trim() === '-' ? await questionFromStdin(io) : opts.question.trim();
   if (!question) throw new RagError('usage', 'The question is empty', 'ask something, e.g. rag ask "how do I install it?"');
-  const index = await openIndex(ctx.index.dir, ctx.index.exists);
+  const index = await openIndex(ctx.index.dir, ctx.index.exists, opts.types?.length ? new Set(opts.types) : undefined);
   const model = ctx.settings.chatModel;
   // The answer streams to stdout; JSON needs the whole answer first.
   const isStreaming = opts.stream && !opts.json;
@@ -89,7 +93,8 @@ export async function askCommand(opts: AskCommandOptions, ctx: Context): Promise
   if (opts.sources === 'cited' && result.cited.length === 0 && !ctx.quiet) {
     io.stderr.write(`${errStyle.yellow('warning:')} the answer cites none of the passages; --sources all lists what it was given\n`);
   }
-  io.stdout.write(renderSources(sourcesToShow(result, opts.sources), style));
+  const root = path.resolve(ctx.index.dir, index.manifest.root);
+  io.stdout.write(renderSources(sourcesToShow(result, opts.sources), style, (p) => userPath(root, io.cwd, p)));
   if (ctx.verbose) {
     const t = result.timings;
     io.stderr.write(`retrieval ${t.retrieveMs}ms · generation ${t.generateMs}ms · num_ctx ${result.numCtx} · prompt ~${result.promptTokensEstimated} tokens\n`);

@@ -1,10 +1,12 @@
-/** `rag index`: options in, the index run (indexing/run.ts), a summary out. */
+/** `rag index`: options in, the index run (indexing/run.ts), a summary out; with --watch, updates until Ctrl-C. */
 import type { Context } from '../context.js';
-import { runIndex, type IndexSummary } from '../indexing/run.js';
+import { RagError } from '../errors.js';
+import { runIndex, type IndexDeps, type IndexOptions, type IndexSummary } from '../indexing/run.js';
 import { indexJson, writeJson } from '../render/json.js';
+import { startProgress, type Progress } from '../render/progress.js';
+import { indexProgressLine, pullProgressLine } from '../render/progress-line.js';
+import { dryRunReport, indexSummaryLine, retryText } from '../render/text.js';
 import { showControls } from '../render/controls.js';
-import { startProgress } from '../render/progress.js';
-import { dryRunReport, indexProgressText, indexSummaryLine, retryText } from '../render/text.js';
 import type { IndexProgress } from '../indexing/run.js';
 import type { RetryNotice } from '../ollama.js';
 
@@ -17,61 +19,110 @@ export interface IndexCommandOptions {
   dryRun: boolean;
   pull: boolean;
   json: boolean;
+  /** `-t`: format names. */
+  types?: string[];
+  /** Keep the index current until interrupted (src/watch/watch-index.ts). */
+  watch?: boolean;
 }
 
 export async function indexCommand(opts: IndexCommandOptions, ctx: Context): Promise<void> {
-  const { io, settings } = ctx;
-  const progress = await startProgress(io, { enabled: !ctx.quiet && !opts.json, text: 'Scanning files…' });
+  if (opts.watch && (opts.json || opts.dryRun)) {
+    throw new RagError('usage', `--watch cannot be combined with ${opts.json ? '--json' : '--dry-run'}`, 'it reports each update on stderr');
+  }
+  const progress = await startProgress(ctx.io, { enabled: !ctx.quiet && !opts.json, text: 'Scanning files…' });
+  const [indexOptions, deps] = runInputs(opts, ctx, progress);
+  if (opts.watch) return watchCommand(indexOptions, deps, opts, ctx, progress);
   let summary: IndexSummary;
-  let lastProgress: IndexProgress | undefined;
-  let retry: RetryNotice | undefined;
   try {
-    summary = await runIndex(
-      {
-        paths: opts.paths,
-        embedModel: settings.embedModel,
-        defaultEmbedModel: settings.defaultEmbedModel,
-        chunkSizeChars: settings.chunkSize,
-        chunkOverlapChars: settings.chunkOverlap,
-        defaultChunk: settings.defaultChunk,
-        include: opts.include,
-        exclude: opts.exclude,
-        useGitignore: opts.gitignore,
-        maxFileSizeBytes: Math.round(settings.maxFileSizeMb * 1024 * 1024),
-        rebuild: opts.rebuild,
-        dryRun: opts.dryRun,
-        pull: opts.pull,
-        batchSize: settings.batchSize,
-        concurrency: settings.concurrency,
-      },
-      {
-        ollama: ctx.ollama,
-        indexDir: ctx.index.dir,
-        isExplicitIndex: ctx.index.isExplicit,
-        cwd: io.cwd,
-        pid: ctx.pid,
-        now: io.now,
-        signal: ctx.signal,
-        onProgress: (p) => {
-          // A request that got through ends the retry shown on the line.
-          if (lastProgress && p.chunksEmbedded > lastProgress.chunksEmbedded) retry = undefined;
-          lastProgress = p;
-          progress.update(indexProgressText(p, retry));
-        },
-        onRetry: (notice) => {
-          retry = notice;
-          if (lastProgress) progress.update(indexProgressText(lastProgress, retry), true);
-          if (ctx.verbose) io.stderr.write(`${ctx.errStyle.yellow('warning:')} embedding: ${retryText(notice)}\n`);
-        },
-        onPull: (status, completed, total) =>
-          progress.update(`Pulling model: ${status}${total ? ` ${Math.floor(((completed ?? 0) / total) * 100)}%` : ''}`),
-      },
-    );
+    summary = await runIndex(indexOptions, deps);
   } finally {
     progress.stop();
   }
+  reportSummary(summary, opts, ctx);
+}
 
-  const { errStyle } = ctx;
+function runInputs(opts: IndexCommandOptions, ctx: Context, progress: Progress): [IndexOptions, IndexDeps] {
+  const { io, settings } = ctx;
+  const started = io.now();
+  let lastProgress: IndexProgress | undefined;
+  let retry: RetryNotice | undefined;
+  const progressText = (p: IndexProgress) => {
+    const line = indexProgressLine(p, io.now() - started);
+    return retry ? `${line} · ${retryText(retry)}` : line;
+  };
+  const indexOptions: IndexOptions = {
+    paths: opts.paths,
+    embedModel: settings.embedModel,
+    defaultEmbedModel: settings.defaultEmbedModel,
+    chunkSizeChars: settings.chunkSize,
+    chunkOverlapChars: settings.chunkOverlap,
+    defaultChunk: settings.defaultChunk,
+    include: opts.include,
+    exclude: opts.exclude,
+    useGitignore: opts.gitignore,
+    maxFileSizeBytes: Math.round(settings.maxFileSizeMb * 1024 * 1024),
+    rebuild: opts.rebuild,
+    dryRun: opts.dryRun,
+    pull: opts.pull,
+    batchSize: settings.batchSize,
+    concurrency: settings.concurrency,
+    ...(opts.types?.length ? { types: new Set(opts.types) } : {}),
+  };
+  const deps: IndexDeps = {
+    ollama: ctx.ollama,
+    indexDir: ctx.index.dir,
+    isExplicitIndex: ctx.index.isExplicit,
+    cwd: io.cwd,
+    pid: ctx.pid,
+    now: io.now,
+    signal: ctx.signal,
+    onProgress: (p) => {
+      // A request that got through ends the retry shown on the line.
+      if (lastProgress && p.chunksEmbedded > lastProgress.chunksEmbedded) retry = undefined;
+      lastProgress = p;
+      progress.update(progressText(p));
+    },
+    onRetry: (notice) => {
+      retry = notice;
+      if (lastProgress) progress.update(progressText(lastProgress), true);
+      if (ctx.verbose) io.stderr.write(`${ctx.errStyle.yellow('warning:')} embedding: ${retryText(notice)}\n`);
+    },
+    onPull: (status, completed, total) =>
+      progress.update(pullProgressLine(indexOptions.embedModel ?? indexOptions.defaultEmbedModel, status, completed, total)),
+  };
+  return [indexOptions, deps];
+}
+
+/** The first run as `rag index` does it (progress, summary line), then the watch's status. */
+async function watchCommand(indexOptions: IndexOptions, deps: IndexDeps, opts: IndexCommandOptions, ctx: Context, progress: Progress): Promise<void> {
+  const { watchIndex } = await import('../watch/watch-index.js');
+  const { WatchStatus } = await import('../render/watch-status.js');
+  const status = new WatchStatus(ctx.io, ctx.errStyle, Math.max(1, opts.paths.length));
+  let isFirstDone = false;
+  try {
+    await watchIndex(indexOptions, { ...deps, onProgress: (p) => (isFirstDone ? undefined : deps.onProgress?.(p)) }, {
+      onInitial: (summary) => {
+        isFirstDone = true;
+        progress.stop();
+        reportSummary(summary, opts, ctx);
+        if (!ctx.quiet) status.pendingChanged(0);
+      },
+      onPending: (count) => {
+        if (isFirstDone && !ctx.quiet) status.pendingChanged(count);
+      },
+      onUpdate: (update) => {
+        if (!ctx.quiet) status.updated(update);
+      },
+      onProblem: (err, retryMs) => status.problem(err, retryMs),
+    });
+  } finally {
+    progress.stop();
+    status.clear();
+  }
+}
+
+function reportSummary(summary: IndexSummary, opts: IndexCommandOptions, ctx: Context): void {
+  const { io, errStyle } = ctx;
   if (opts.json) {
     writeJson(io, indexJson(summary));
   } else if (opts.dryRun) {

@@ -1,5 +1,7 @@
 /** `rag search`: retrieval only, no chat model. */
+import path from 'node:path';
 import type { Context } from '../context.js';
+import { userPath } from '../discover/path-forms.js';
 import { RagError } from '../errors.js';
 import { searchJson, writeJson } from '../render/json.js';
 import { renderHits, shortfallNote } from '../render/text.js';
@@ -7,6 +9,8 @@ import { openIndex, retrieve } from '../retrieve/retrieve.js';
 
 export interface SearchOptions {
   query: string;
+  /** `-t`: format names; only their files are searched. */
+  types?: string[];
   json: boolean;
 }
 
@@ -14,7 +18,7 @@ export async function searchCommand(opts: SearchOptions, ctx: Context): Promise<
   const query = opts.query.trim();
   if (!query) throw new RagError('usage', 'The search query is empty', 'pass some words to look for, e.g. rag search "api keys"');
   const { io } = ctx;
-  const index = await openIndex(ctx.index.dir, ctx.index.exists);
+  const index = await openIndex(ctx.index.dir, ctx.index.exists, opts.types?.length ? new Set(opts.types) : undefined);
   const requestedK = ctx.settings.topK;
   const { hits, matched } = await retrieve(index, ctx.ollama(), query, { topK: requestedK });
   const note = hits.length === 0 ? 'No matching passages.' : shortfallNote({ requestedK, returned: hits.length, matched });
@@ -25,5 +29,6 @@ export async function searchCommand(opts: SearchOptions, ctx: Context): Promise<
   }
   if (hits.length === 0) return;
   const width = Number(io.env.COLUMNS) || 100;
-  io.stdout.write(renderHits(hits, ctx.style, { width, isTTY: io.stdoutIsTTY }));
+  const root = path.resolve(ctx.index.dir, index.manifest.root);
+  io.stdout.write(renderHits(hits, ctx.style, { width, isTTY: io.stdoutIsTTY, show: (p) => userPath(root, io.cwd, p) }));
 }

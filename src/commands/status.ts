@@ -10,6 +10,7 @@ import { RagError, Exit, type ExitCode } from '../errors.js';
 import { readManifest, readPendingRebuild, readRecords, type Manifest } from '../store/manifest.js';
 import { statusJson, writeJson } from '../render/json.js';
 import { statusText } from '../render/text.js';
+import { relativeTime } from '../render/terminal-text.js';
 import type { ModelStatus, StatusReport } from '../types.js';
 
 export interface StatusOptions {
@@ -19,7 +20,8 @@ export interface StatusOptions {
 export async function statusCommand(opts: StatusOptions, ctx: Context): Promise<RagError[]> {
   const report = await gatherStatus(ctx);
   if (opts.json) writeJson(ctx.io, statusJson(report));
-  else ctx.io.stdout.write(statusText(report, ctx.style));
+  // A person reads "3 minutes ago"; a log or a script keeps the exact time.
+  else ctx.io.stdout.write(statusText(report, ctx.style, ctx.io.stdoutIsTTY ? (iso) => relativeTime(iso, ctx.io.now()) : undefined));
   return report.problems;
 }
 

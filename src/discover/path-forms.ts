@@ -17,3 +17,11 @@ export function toPosix(p: string): string {
 export function withTrailingSep(dir: string): string {
   return dir.endsWith(path.sep) ? dir : dir + path.sep;
 }
+
+/**
+ * An index-root-relative path as the user would type it from `cwd` (as ripgrep prints paths):
+ * what text output shows. JSON output keeps the root-relative form.
+ */
+export function userPath(root: string, cwd: string, relPath: string): string {
+  return toPosix(path.relative(cwd, path.join(root, relPath))) || '.';
+}

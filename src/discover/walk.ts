@@ -9,7 +9,7 @@ import { compileGlobs } from './globs.js';
 import { loadLayers, loadLayersAbove, stackLayers, testIgnored, type IgnoreLayer } from './ignore-rules.js';
 import { describeFsError, isErrnoException, sizeLimitReason } from '../load/text.js';
 import { relativePath, withTrailingSep } from './path-forms.js';
-import { isTextCandidate } from '../formats.js';
+import { formatOf, generatedKind, isTextCandidate } from '../formats.js';
 import type { SkippedFile } from '../types.js';
 
 export { relativePath } from './path-forms.js';
@@ -26,6 +26,8 @@ export interface DiscoverOptions {
   /** Honour `.gitignore` files and `.git/info/exclude`. `.ragignore` files are honoured regardless. */
   useGitignore: boolean;
   maxFileSizeBytes: number;
+  /** `-t`: only files of these formats (names from the formats table); undefined: any. */
+  types?: ReadonlySet<string>;
 }
 
 export interface SourceFile {
@@ -63,7 +65,10 @@ export interface Discovery {
  *    `rag index .` would. Matching is case-sensitive, as git's default on Linux.
  * 4. **`exclude` globs**: a match drops the file, or prunes the folder.
  * 5. **`include` globs**: when any are given, a file must match one.
- * 6. **Extension allow-list** (`isTextCandidate`): applies only when no `include` is given.
+ * 6. **`types`** (`-t`): when given, a file's format must be one of them.
+ * 7. **Generated files** (`generatedKind`: lockfiles, minified bundles, source maps): skipped
+ *    with that reason when no `include` is given; an `include` glob brings them back.
+ * 8. **Extension allow-list** (`isTextCandidate`): applies only when no `include` is given.
  *
  * Globs are matched with picomatch (`dot: true`) against the root-relative path; a glob with
  * no '/' matches the base name at any depth (`*.md` matches `a/b/c.md`, `drafts` prunes every
@@ -86,7 +91,7 @@ export async function discoverFiles(paths: string[], options: DiscoverOptions): 
     options,
     indexDirReal: await realpathOr(options.indexDir, options.indexDir),
     isExcluded: compileGlobs(options.exclude),
-    isIncluded: options.include.length > 0 ? compileGlobs(options.include) : isTextCandidate,
+    isIncluded: options.include.length > 0 ? compileGlobs(options.include) : undefined,
     limit: createLimiter(FS_CONCURRENCY),
     found: [],
     skipped: [],
@@ -114,7 +119,8 @@ interface Walk {
   options: DiscoverOptions;
   indexDirReal: string;
   isExcluded: (relPath: string) => boolean;
-  isIncluded: (relPath: string) => boolean;
+  /** The `include` globs; undefined when none were given. */
+  isIncluded: ((relPath: string) => boolean) | undefined;
   limit: Limiter;
   found: Candidate[];
   skipped: SkippedFile[];
@@ -246,7 +252,16 @@ async function visitFolder(
 }
 
 function isFileWanted(walk: Walk, folder: Folder, abs: string, rel: string): boolean {
-  return !testIgnored(folder.layers, abs, false).isIgnored && !walk.isExcluded(rel) && walk.isIncluded(rel);
+  if (testIgnored(folder.layers, abs, false).isIgnored || walk.isExcluded(rel)) return false;
+  const { types } = walk.options;
+  if (types && !types.has(formatOf(rel)?.name ?? 'text')) return false;
+  if (walk.isIncluded) return walk.isIncluded(rel);
+  const generated = generatedKind(rel);
+  if (generated) {
+    walk.skipped.push({ relPath: rel, reason: `generated file (${generated}); --include brings it back` });
+    return false;
+  }
+  return isTextCandidate(rel);
 }
 
 async function statAndAddFile(walk: Walk, abs: string, rel: string, isViaSymlink: boolean): Promise<void> {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { ChunkOptions } from '../chunk/chunk.js';
 import { discoverFiles, relativePath, type Discovery, type SourceFile } from '../discover/walk.js';
 import { Exit, RagError } from '../errors.js';
+import { formatOf } from '../formats.js';
 import { sameModel, type OllamaClient, type RetryNotice } from '../ollama.js';
 import { acquireLock } from '../store/lock.js';
 import { readManifest, readPendingRebuild, type Manifest } from '../store/manifest.js';
@@ -40,6 +41,8 @@ export interface IndexOptions {
   pull: boolean;
   batchSize: number;
   concurrency: number;
+  /** `-t`: only files of these formats are indexed, and only those are removed when gone. */
+  types?: ReadonlySet<string>;
 }
 
 export interface IndexDeps {
@@ -104,7 +107,7 @@ async function indexLocked(req: Request): Promise<IndexSummary> {
     modelDigest: async () => (await deps.ollama().listModels().catch(() => [])).find((m) => sameModel(m.name, plan.settings.embedModel))?.digest,
   });
   const discovery = await discover(req);
-  const { candidates, unchanged, removedPaths } = sortOut(discovery, writer, plan, scopesOf(req));
+  const { candidates, unchanged, removedPaths } = sortOut(discovery, writer, plan, scopesOf(req), opts.types);
   const summary: IndexSummary = {
     indexDir: deps.indexDir, root: req.root, dryRun: opts.dryRun, embedModel: plan.settings.embedModel, dimensions: plan.dimensions,
     filesSeen: discovery.files.length, new: 0, changed: 0, unchanged, removed: 0, skipped: [...discovery.skipped],
@@ -146,7 +149,7 @@ async function planLocked({ opts, deps, existing, settings, root }: Request): Pr
 async function discover({ opts, deps, absPaths, root }: Request): Promise<Discovery> {
   const discovery = await discoverFiles(absPaths, {
     root, indexDir: deps.indexDir, include: opts.include, exclude: opts.exclude,
-    useGitignore: opts.useGitignore, maxFileSizeBytes: opts.maxFileSizeBytes,
+    useGitignore: opts.useGitignore, maxFileSizeBytes: opts.maxFileSizeBytes, ...(opts.types ? { types: opts.types } : {}),
   });
   if (discovery.missing.length > 0) throw new RagError(Exit.usage, `Path not found: ${discovery.missing[0]}`, 'check the path and try again');
   return discovery;
@@ -165,7 +168,7 @@ function inScope(relPath: string, scopes: string[]): boolean {
 }
 
 /** Files whose size and mtime match their record are unchanged unread; recorded files not found are removed. */
-function sortOut(discovery: Discovery, writer: IndexWriter, plan: RunPlan, scopes: string[]) {
+function sortOut(discovery: Discovery, writer: IndexWriter, plan: RunPlan, scopes: string[], types: ReadonlySet<string> | undefined) {
   const candidates: SourceFile[] = [];
   let unchanged = 0;
   for (const file of discovery.files) {
@@ -176,7 +179,9 @@ function sortOut(discovery: Discovery, writer: IndexWriter, plan: RunPlan, scope
   const seen = new Set(discovery.files.map((f) => f.relPath));
   // A resumed rebuild must end as a fresh one over these paths would: without files it no longer sees.
   const everywhere = plan.mode === 'resume';
-  const removedPaths = writer.recordedPaths().filter((p) => (everywhere || inScope(p, scopes)) && !seen.has(p)).sort();
+  // With -t, files of other formats were not looked for: they are not gone.
+  const isOfType = (p: string) => !types || types.has(formatOf(p)?.name ?? 'text');
+  const removedPaths = writer.recordedPaths().filter((p) => (everywhere || (inScope(p, scopes) && isOfType(p))) && !seen.has(p)).sort();
   return { candidates, unchanged, removedPaths };
 }
 

@@ -80,7 +80,8 @@ export class IndexWriter {
 
   /** A file touched but not changed: its new size and mtime let the next run skip it unread. */
   touch(record: FileRecord): void {
-    this.records.set(record.path, record);
+    const indexedAt = this.records.get(record.path)?.indexedAt;
+    this.records.set(record.path, indexedAt ? { ...record, indexedAt } : record);
   }
 
   /** Stored vectors by chunk hash for these files, from this run's own table (never an older generation's). */
@@ -106,7 +107,8 @@ export class IndexWriter {
         const rows = prepared.flatMap((p) => p.rows.map(({ embedText: _e, ...row }) => ({ ...row, vector: row.vector! })));
         await store.replaceFiles(prepared.map((p) => p.file.relPath), rows, { hasNoRowsYet: this.plan.startsEmpty });
       }
-      for (const p of prepared) this.records.set(p.file.relPath, p.record);
+      const indexedAt = new Date(this.deps.now()).toISOString();
+      for (const p of prepared) this.records.set(p.file.relPath, { ...p.record, indexedAt });
     }
     if (prepared.length > 0 || touched) {
       this.recordsDirty = true;

@@ -6,6 +6,8 @@
 import type { AskResult } from '../answer/answer.js';
 import { exitCodeName, describeError, type RagError, type Reason } from '../errors.js';
 import type { IndexSummary } from '../indexing/run.js';
+import type { Listing } from '../indexing/list.js';
+import type { RemoveSummary } from '../indexing/remove.js';
 import type { Io } from '../io.js';
 import type { Hit, ModelStatus, StatusReport } from '../types.js';
 import { round4, type ThresholdCheck } from '../eval/metrics.js';
@@ -338,4 +340,47 @@ export function evalJson(casesFile: string, reports: EvalReport[], checks: Thres
 /** One line of a JSON Lines stream (`rag chat --json`): one compact document per line. */
 export function writeJsonLine(io: Io, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+/** `rag ls --json`; paths are index-root-relative, `size` in bytes. */
+export interface LsJson {
+  index: string;
+  root: string;
+  files: Array<{ path: string; format: string; passages: number; size: number; modified_at: string; indexed_at: string | null }>;
+  total: { files: number; passages: number; size: number };
+}
+
+export function lsJson(l: Listing): LsJson {
+  return {
+    index: l.indexDir,
+    root: l.root,
+    files: l.files.map((f) => ({
+      path: f.path,
+      format: f.format,
+      passages: f.passages,
+      size: f.sizeBytes,
+      modified_at: new Date(f.mtimeMs).toISOString(),
+      indexed_at: f.indexedAt ?? null,
+    })),
+    total: { files: l.files.length, passages: l.files.reduce((n, f) => n + f.passages, 0), size: l.files.reduce((n, f) => n + f.sizeBytes, 0) },
+  };
+}
+
+/** `rag rm --json`; paths are index-root-relative. */
+export interface RmJson {
+  index: string;
+  root: string;
+  dry_run: boolean;
+  removed: Array<{ path: string; passages: number }>;
+  total: { files: number; passages: number };
+}
+
+export function rmJson(s: RemoveSummary): RmJson {
+  return {
+    index: s.indexDir,
+    root: s.root,
+    dry_run: s.dryRun,
+    removed: s.files.map((f) => ({ path: f.path, passages: f.passages })),
+    total: { files: s.files.length, passages: s.passages },
+  };
 }

@@ -21,19 +21,25 @@ function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-export function location(hit: Pick<Hit, 'path' | 'startLine' | 'endLine'>): string {
-  return hit.startLine === hit.endLine ? `${hit.path}:${hit.startLine}` : `${hit.path}:${hit.startLine}-${hit.endLine}`;
+/** How text output spells a root-relative path (relative to the user's folder); JSON keeps it as stored. */
+export type ShowPath = (relPath: string) => string;
+
+const asStored: ShowPath = (p) => p;
+
+export function location(hit: Pick<Hit, 'path' | 'startLine' | 'endLine'>, show: ShowPath = asStored): string {
+  const p = show(hit.path);
+  return hit.startLine === hit.endLine ? `${p}:${hit.startLine}` : `${p}:${hit.startLine}-${hit.endLine}`;
 }
 
 /** `[2] guide/config.md:12-30 · Configuration > Models` */
-export function sourceLine(p: PromptPassage, style: Style): string {
+export function sourceLine(p: PromptPassage, style: Style, show: ShowPath = asStored): string {
   const heading = p.hit.heading ? style.dim(` · ${oneLine(p.hit.heading)}`) : '';
-  return `${style.bold(`[${p.n}]`)} ${style.cyan(oneLine(location(p.hit)))}${heading}`;
+  return `${style.bold(`[${p.n}]`)} ${style.cyan(oneLine(location(p.hit, show)))}${heading}`;
 }
 
-export function renderSources(passages: PromptPassage[], style: Style): string {
+export function renderSources(passages: PromptPassage[], style: Style, show: ShowPath = asStored): string {
   if (passages.length === 0) return '';
-  return `\n${style.bold('Sources:')}\n${passages.map((p) => `  ${sourceLine(p, style)}`).join('\n')}\n`;
+  return `\n${style.bold('Sources:')}\n${passages.map((p) => `  ${sourceLine(p, style, show)}`).join('\n')}\n`;
 }
 
 export function sourcesToShow(result: AskResult, which: 'cited' | 'all' | 'none'): PromptPassage[] {
@@ -91,11 +97,11 @@ function withoutPartialEscape(cut: string): string {
   return COMPLETE_ESCAPE.test(cut.slice(start)) ? cut : cut.slice(0, start);
 }
 
-export function renderHits(hits: Hit[], style: Style, options: { width: number; isTTY: boolean }): string {
+export function renderHits(hits: Hit[], style: Style, options: { width: number; isTTY: boolean; show?: ShowPath }): string {
   if (hits.length === 0) return '';
   return hits
     .map((h, i) => {
-      const head = `${style.bold(`${i + 1}.`)} ${style.cyan(oneLine(location(h)))}${h.heading ? style.dim(` · ${oneLine(h.heading)}`) : ''} ${style.dim(`(${h.score.toFixed(4)})`)}`;
+      const head = `${style.bold(`${i + 1}.`)} ${style.cyan(oneLine(location(h, options.show)))}${h.heading ? style.dim(` · ${oneLine(h.heading)}`) : ''} ${style.dim(`(${h.score.toFixed(4)})`)}`;
       // On a terminal a trimmed preview; in a pipe the whole passage, indented, for grep.
       const body = options.isTTY
         ? `   ${snippet(h.text, Math.max(40, options.width - 3) * 2)}`
@@ -122,8 +128,11 @@ export function shortfallNote(n: { requestedK: number; returned: number; matched
 
 const HOST_SOURCE_TEXT: Record<string, string> = { flag: 'from --host', env: 'from OLLAMA_HOST', config: 'from the config file', default: 'the default' };
 
-/** The `rag status` report for a terminal; problems go to stderr through main.ts. */
-export function statusText(r: StatusReport, style: Style): string {
+/**
+ * The `rag status` report as text; problems go to stderr through main.ts. `when` spells the
+ * last update: "3 minutes ago" for a person at a terminal, the ISO time by default.
+ */
+export function statusText(r: StatusReport, style: Style, when: (iso: string) => string = (iso) => iso): string {
   const ok = (b: boolean) => (b ? style.green('✓') : style.red('✗'));
   const { manifest, pendingRebuild: rebuild } = r.index;
   const lines = [
@@ -135,7 +144,7 @@ export function statusText(r: StatusReport, style: Style): string {
           `  passages  ${r.index.chunks}`,
           `  model     ${oneLine(manifest.embedModel)} (${manifest.dimensions} dimensions)`,
           `  chunking  ${manifest.chunkSizeChars} characters, ${manifest.chunkOverlapChars} overlap`,
-          `  updated   ${manifest.updatedAt}`,
+          `  updated   ${when(manifest.updatedAt)}`,
           ...(rebuild
             ? [
                 `  rebuild   interrupted after ${rebuild.files} file(s) (${rebuild.manifest.embedModel}, ${rebuild.manifest.chunkSizeChars}/${rebuild.manifest.chunkOverlapChars}): ` +

@@ -6,7 +6,8 @@
 import { maxEmbedChars, queryText } from '../embed.js';
 import { RagError } from '../errors.js';
 import { fuseRanks, selectPassages } from './fuse.js';
-import { readManifest, tableName, type Manifest } from '../store/manifest.js';
+import { formatOf } from '../formats.js';
+import { readManifest, readRecords, tableName, type Manifest } from '../store/manifest.js';
 import type { OllamaClient } from '../ollama.js';
 import type { ChunkStore } from '../store/chunk-store.js';
 import type { Hit } from '../types.js';
@@ -14,16 +15,25 @@ import type { Hit } from '../types.js';
 export interface OpenIndex {
   manifest: Manifest;
   store: ChunkStore;
+  /** Search only these files (root-relative paths): those of the `-t` formats. Undefined: all. */
+  onlyPaths?: string[];
 }
 
-export async function openIndex(indexDir: string, exists: boolean): Promise<OpenIndex> {
+export async function openIndex(indexDir: string, exists: boolean, formats?: ReadonlySet<string>): Promise<OpenIndex> {
   const manifest = exists ? await readManifest(indexDir) : undefined;
   if (!manifest) {
     throw new RagError('index-missing', `No index found at ${indexDir}`, "run 'rag index <folder>' first, or point --db/RAG_DB at an index");
   }
   const { ChunkStore } = await import('../store/chunk-store.js');
   const store = await ChunkStore.open(indexDir, tableName(manifest.generation), { dimensions: manifest.dimensions, create: false });
-  return { manifest, store };
+  if (!formats) return { manifest, store };
+  return { manifest, store, onlyPaths: await pathsOfFormats(indexDir, manifest, formats) };
+}
+
+/** The indexed files of the given formats (`-t`), for `OpenIndex.onlyPaths`. */
+export async function pathsOfFormats(indexDir: string, manifest: Manifest, formats: ReadonlySet<string>): Promise<string[]> {
+  const records = await readRecords(indexDir, manifest.generation);
+  return [...records.keys()].filter((p) => formats.has(formatOf(p)?.name ?? 'text'));
 }
 
 export interface RetrieveOptions {
@@ -69,7 +79,7 @@ export async function embedQueries(index: OpenIndex, ollama: OllamaClient, queri
 /** Everything after the query embedding: both searches, fusion and passage selection. */
 export async function retrieveWithVector(index: OpenIndex, query: string, vector: number[], opts: RetrieveOptions): Promise<Retrieval> {
   const candidates = opts.candidates ?? Math.max(20, opts.topK * 4);
-  const filter = opts.pathPrefix ? { pathPrefix: opts.pathPrefix } : {};
+  const filter = { ...(opts.pathPrefix ? { pathPrefix: opts.pathPrefix } : {}), ...(index.onlyPaths ? { onlyPaths: index.onlyPaths } : {}) };
   const [vectorHits, textHits] = await Promise.all([
     index.store.vectorSearch(vector, candidates, filter),
     index.store.textSearch(query, candidates, filter),

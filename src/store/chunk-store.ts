@@ -99,11 +99,17 @@ export function sqlString(value: string): string {
 /** Only passages of files under this path prefix (e.g. `docs/`), or all of them. */
 export interface SearchFilter {
   pathPrefix?: string;
+  /** Search only the passages of these files (`-t`); a prefilter, so `limit` still holds. */
+  onlyPaths?: string[];
 }
 
 /** `LIKE` would read `%` and `_` in a path as wildcards. */
 function filterSql(filter: SearchFilter): string | undefined {
-  return filter.pathPrefix ? `starts_with(path, ${sqlString(filter.pathPrefix)})` : undefined;
+  const parts = [
+    ...(filter.pathPrefix ? [`starts_with(path, ${sqlString(filter.pathPrefix)})`] : []),
+    ...(filter.onlyPaths ? [pathIn(filter.onlyPaths)] : []),
+  ];
+  return parts.length > 0 ? parts.join(' AND ') : undefined;
 }
 
 function pathIn(paths: string[]): string {
@@ -277,6 +283,7 @@ export class ChunkStore {
     // With a vector index (large tables only), defaults give poor recall: probe every
     // partition, search each graph wider and re-rank the candidates by exact distance.
     // Without an index these settings are no-ops.
+    if (filter.onlyPaths?.length === 0) return [];
     const where = filterSql(filter);
     let query = this.table.vectorSearch(vector);
     if (where) query = query.where(where);
@@ -294,7 +301,7 @@ export class ChunkStore {
   /** BM25 over heading, path and text. Empty after sanitising, or no FTS index yet: no hits. */
   async textSearch(query: string, limit: number, filter: SearchFilter = {}): Promise<Hit[]> {
     const text = sanitizeFtsQuery(query);
-    if (!text) return [];
+    if (!text || filter.onlyPaths?.length === 0) return [];
     const where = filterSql(filter);
     let search = this.table.query().fullTextSearch(text, { columns: ['search_text'] });
     if (where) search = search.where(where);

@@ -42,6 +42,8 @@ export interface FileRecord {
   mtimeMs: number;
   hash: string;
   chunks: number;
+  /** When this file's passages were last written (ISO); absent in records older than `rag ls`. */
+  indexedAt?: string;
 }
 
 export type FileRecords = Map<string, FileRecord>;
@@ -138,7 +140,8 @@ function isFileRecord(value: unknown): value is FileRecord {
   const r = value as Partial<FileRecord> | undefined;
   return (
     typeof r === 'object' && r !== null && typeof r.path === 'string' && typeof r.size === 'number' &&
-    typeof r.mtimeMs === 'number' && typeof r.hash === 'string' && typeof r.chunks === 'number'
+    typeof r.mtimeMs === 'number' && typeof r.hash === 'string' && typeof r.chunks === 'number' &&
+    (r.indexedAt === undefined || typeof r.indexedAt === 'string')
   );
 }
 

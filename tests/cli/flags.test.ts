@@ -29,11 +29,14 @@ describe('flags -> options', () => {
     const inv = await parse([
       'index', '--embed-model', 'mxbai-embed-large', '--chunk-size', '500', '--chunk-overlap', '0', '--include', '*.md', '--include', 'docs/**',
       '--exclude', 'drafts/**', '--no-gitignore', '--max-file-size', '2.5', '--rebuild', '--dry-run', '--pull', '--batch-size', '8',
-      '--concurrency', '3', '--json', 'docs', 'README.md',
+      '--concurrency', '3', '--json', '-t', 'md', '--type', 'rst,markdown', '--watch', 'docs', 'README.md',
     ]);
     assert.deepEqual(inv, {
       command: 'index',
-      options: { paths: ['docs', 'README.md'], include: ['*.md', 'docs/**'], exclude: ['drafts/**'], gitignore: false, rebuild: true, dryRun: true, pull: true, json: true },
+      options: {
+        paths: ['docs', 'README.md'], include: ['*.md', 'docs/**'], exclude: ['drafts/**'], gitignore: false, rebuild: true, dryRun: true, pull: true, json: true,
+        types: ['markdown', 'rst'], watch: true,
+      },
       settings: { embedModel: 'mxbai-embed-large', chunkSize: 500, chunkOverlap: 0, maxFileSizeMb: 2.5, batchSize: 8, concurrency: 3 },
     });
   });
@@ -41,7 +44,7 @@ describe('flags -> options', () => {
   it('index with no flags: settings left to the context, switches off', async () => {
     assert.deepEqual(await parse(['index']), {
       command: 'index',
-      options: { paths: [], include: [], exclude: [], gitignore: true, rebuild: false, dryRun: false, pull: false, json: false },
+      options: { paths: [], include: [], exclude: [], gitignore: true, rebuild: false, dryRun: false, pull: false, json: false, watch: false },
       settings: { embedModel: undefined, chunkSize: undefined, chunkOverlap: undefined, maxFileSizeMb: undefined, batchSize: undefined, concurrency: undefined },
     });
   });
@@ -104,6 +107,20 @@ describe('flags -> options', () => {
     assert.deepEqual(await parse(['mcp', '--allow-index']), { command: 'mcp', options: { allowIndex: true }, settings: {} });
   });
 
+  it('-t on search and ask; an unknown type is a usage error', async () => {
+    assert.deepEqual(await parse(['search', '-t', 'py', 'x']), { command: 'search', options: { query: 'x', json: false, types: ['code'] }, settings: { topK: undefined } });
+    const ask = await parse(['ask', '-t', 'rst', 'why?']);
+    assert.deepEqual(ask.command === 'ask' && ask.options.types, ['rst']);
+    await assert.rejects(parse(['search', '-t', 'nope', 'x']));
+  });
+
+  it('ls, rm and the global --json', async () => {
+    assert.deepEqual(await parse(['ls', 'docs', '*.md']), { command: 'ls', options: { paths: ['docs', '*.md'], json: false }, settings: {} });
+    assert.deepEqual(await parse(['rm', '--dry-run', 'beta']), { command: 'rm', options: { paths: ['beta'], dryRun: true, json: false }, settings: {} });
+    assert.deepEqual(await parse(['--json', 'ls']), { command: 'ls', options: { paths: [], json: true }, settings: {} });
+    assert.deepEqual(await parse(['--json', 'status']), { command: 'status', options: { json: true }, settings: {} });
+  });
+
   it('global options before the command do not become command settings', async () => {
     const inv = await parse(['--db', 'elsewhere', '--host', ':5000', '-q', 'search', 'x']);
     assert.deepEqual(inv.settings, { topK: undefined });
@@ -114,7 +131,8 @@ describe('what main.ts derives from the program', () => {
   const program = buildProgram({ io: memoryIo({ cwd: '/', now: () => 0 }), signal: new AbortController().signal, pid: 1, setJson: () => {}, onUsageError: () => {} });
 
   it('the command names', () => {
-    assert.deepEqual(commandNames(program).sort(), ['ask', 'chat', 'eval', 'index', 'mcp', 'search', 'status']);
+    assert.deepEqual(commandNames(program).sort(), ['ask', 'chat', 'completion', 'eval', 'index', 'ls', 'mcp', 'rm', 'search', 'status']);
+    assert.deepEqual(commandNames(program).sort(), ['ask', 'completion', 'eval', 'index', 'ls', 'rm', 'search', 'status']);
   });
 
   it('the global options that take a value', () => {
