@@ -132,7 +132,6 @@ describe('what main.ts derives from the program', () => {
 
   it('the command names', () => {
     assert.deepEqual(commandNames(program).sort(), ['ask', 'chat', 'completion', 'eval', 'index', 'ls', 'mcp', 'rm', 'search', 'status']);
-    assert.deepEqual(commandNames(program).sort(), ['ask', 'completion', 'eval', 'index', 'ls', 'rm', 'search', 'status']);
   });
 
   it('the global options that take a value', () => {
