@@ -38,6 +38,7 @@ export function findSections(d: Doc): Section[] {
 }
 
 function findHeadings(d: Doc): Heading[] {
+  if (d.givenHeadings) return d.givenHeadings.map((h) => ({ start: h.line, end: h.line, level: h.level, title: h.title }));
   switch (d.format) {
     case 'markdown':
       return markdownHeadings(d);

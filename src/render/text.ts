@@ -6,6 +6,7 @@ import type { AskResult } from '../answer/answer.js';
 import type { IndexProgress, IndexSummary } from '../indexing/run.js';
 import type { RetryNotice } from '../ollama.js';
 import type { PromptPassage } from '../answer/prompt.js';
+import { citation } from '../locations.js';
 import type { Hit, StatusReport } from '../types.js';
 import { showControls } from './controls.js';
 import type { Style } from './style.js';
@@ -21,8 +22,9 @@ function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-export function location(hit: Pick<Hit, 'path' | 'startLine' | 'endLine'>): string {
-  return hit.startLine === hit.endLine ? `${hit.path}:${hit.startLine}` : `${hit.path}:${hit.startLine}-${hit.endLine}`;
+/** `guide.md:12-30`, `paper.pdf p. 7`, `page.html#install`, `nb.ipynb cell 3` (src/locations.ts). */
+export function location(hit: Pick<Hit, 'path' | 'startLine' | 'endLine' | 'location'>): string {
+  return citation(hit);
 }
 
 /** `[2] guide/config.md:12-30 · Configuration > Models` */
@@ -132,6 +134,7 @@ export function statusText(r: StatusReport, style: Style): string {
       ? [
           `  root      ${oneLine(r.index.root ?? '')}`,
           `  files     ${r.index.files}`,
+          ...formatsLine(r.index.filesByFormat),
           `  passages  ${r.index.chunks}`,
           `  model     ${oneLine(manifest.embedModel)} (${manifest.dimensions} dimensions)`,
           `  chunking  ${manifest.chunkSizeChars} characters, ${manifest.chunkOverlapChars} overlap`,
@@ -149,4 +152,10 @@ export function statusText(r: StatusReport, style: Style): string {
     `  chat      ${r.models.chat.name} ${ok(r.models.chat.installed && r.models.chat.rightKind !== false)}`,
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** `  formats   markdown 12, pdf 3`, or nothing when no file is indexed. */
+function formatsLine(byFormat: Record<string, number> | undefined): string[] {
+  const entries = Object.entries(byFormat ?? {});
+  return entries.length === 0 ? [] : [`  formats   ${entries.map(([f, n]) => `${f} ${n}`).join(', ')}`];
 }

@@ -6,7 +6,7 @@
 import { maxEmbedChars, queryText } from '../embed.js';
 import { RagError } from '../errors.js';
 import { fuseRanks, selectPassages } from './fuse.js';
-import { readManifest, tableName, type Manifest } from '../store/manifest.js';
+import { readManifest, requireCurrentSchema, tableName, type Manifest } from '../store/manifest.js';
 import type { OllamaClient } from '../ollama.js';
 import type { ChunkStore } from '../store/chunk-store.js';
 import type { Hit } from '../types.js';
@@ -21,6 +21,7 @@ export async function openIndex(indexDir: string, exists: boolean): Promise<Open
   if (!manifest) {
     throw new RagError('index-missing', `No index found at ${indexDir}`, "run 'rag index <folder>' first, or point --db/RAG_DB at an index");
   }
+  requireCurrentSchema(manifest, indexDir);
   const { ChunkStore } = await import('../store/chunk-store.js');
   const store = await ChunkStore.open(indexDir, tableName(manifest.generation), { dimensions: manifest.dimensions, create: false });
   return { manifest, store };
