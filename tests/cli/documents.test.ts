@@ -3,7 +3,7 @@
  * Markdown, PDF, DOCX, HTML and a notebook, plus the bad files people have lying around.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startStub, type Stub } from '../ollama-stub/server.js';
@@ -106,6 +106,8 @@ describe('documents end to end (rag as a process)', () => {
     const res = await rag(['status', '--json']);
     const doc = JSON.parse(res.stdout) as { index: { files_by_format: Record<string, number> } };
     assert.deepEqual(doc.index.files_by_format, { docx: 1, html: 1, markdown: 1, notebook: 1, pdf: 1 });
+    const text = await rag(['status']);
+    assert.match(text.stdout, /^ {2}formats {3}docx 1, html 1, markdown 1, notebook 1, pdf 1$/m);
   });
 
   it('re-indexing unchanged documents sends no embedding input, even after a touch', async () => {
@@ -121,5 +123,18 @@ describe('documents end to end (rag as a process)', () => {
     assert.equal(touched.code, 0, touched.stderr);
     assert.match(touched.stderr, /5 unchanged/);
     assert.deepEqual(stub.embedInputs(), []);
+  });
+
+  it('an index from before the location columns is refused (exit 5) until rebuilt', async () => {
+    const manifestFile = path.join(t.dir, 'db', 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { schemaVersion: number };
+    writeFileSync(manifestFile, JSON.stringify({ ...manifest, schemaVersion: 1 }));
+    const search = await rag(['search', 'ablation']);
+    assert.equal(search.code, 5);
+    assert.match(search.stderr, /^rag: The index at .* was built by an older rag \(schema 1, now 2\) — run 'rag index --rebuild'/m);
+    assert.equal((await rag(['index', 'docs'])).code, 5);
+    const rebuilt = await rag(['index', '--rebuild', 'docs']);
+    assert.equal(rebuilt.code, 0, rebuilt.stderr);
+    assert.equal((await rag(['search', 'ablation'])).code, 0);
   });
 });
