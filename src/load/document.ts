@@ -4,7 +4,7 @@
  * `readSource` reads and hashes the bytes; `parseSource` picks the loader and runs it.
  *
  * The loader is chosen by the formats table, then checked against the content: a `.pdf` that
- * is a saved web page is read as HTML, any file that starts like a PDF is read as one, and a
+ * is a saved web page is read as HTML, any file that starts with a PDF header is read as a PDF, and a
  * document whose bytes are neither is skipped with a reason instead of decoded as text.
  * Document loaders (and their libraries) are imported only when such a file comes along.
  */
@@ -72,7 +72,8 @@ async function parseWith(bytes: Uint8Array, relPath: string, timeLimitMs: number
 /** The loader the content calls for, or why the file cannot be read as what it claims to be. */
 function loaderFor(claimed: LoaderKind, bytes: Uint8Array): LoaderKind | { ok: false; reason: string } {
   const kind = sniffBytes(bytes);
-  if (kind === 'pdf') return 'pdf';
+  // Any file that starts like a PDF is one; a text file that merely mentions `%PDF-` is not.
+  if (kind === 'pdf' || (kind === 'pdf-late' && claimed === 'pdf')) return 'pdf';
   if (claimed === 'docx') {
     if (kind === 'zip') return 'docx';
     return looksLikeDecodedHtml(bytes) ? 'html' : { ok: false, reason: 'not a readable DOCX: not a zip archive' };

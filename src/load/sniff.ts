@@ -4,12 +4,14 @@
  */
 import type { DocFormat } from '../chunk/doc.js';
 
-export type ContentKind = 'pdf' | 'zip' | 'other';
+/** 'pdf-late': a PDF header after some junk, which readers accept (only trusted in a `.pdf`). */
+export type ContentKind = 'pdf' | 'pdf-late' | 'zip' | 'other';
 
-/** PDF and zip (DOCX is a zip) by their magic bytes; a PDF header may follow some junk. */
+/** PDF and zip (DOCX is a zip) by their magic bytes. */
 export function sniffBytes(bytes: Uint8Array): ContentKind {
   const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 1024)).toString('latin1');
-  if (head.includes('%PDF-')) return 'pdf';
+  if (head.startsWith('%PDF-')) return 'pdf';
+  if (head.includes('%PDF-')) return 'pdf-late';
   if (head.startsWith('PK\x03\x04')) return 'zip';
   return 'other';
 }

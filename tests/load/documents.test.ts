@@ -198,3 +198,17 @@ describe('chunk defaults', () => {
     assert.equal(chunkLocated(doc, DEFAULT_CHUNK_OPTIONS)[0]?.heading, 'A');
   });
 });
+
+describe('content over extension', () => {
+  it('reads a PDF saved under another name as a PDF', async () => {
+    const doc = await parsed(await makePdf([{ lines: ['A PDF under a .txt name.'] }]), 'misnamed.txt');
+    assert.match(doc.text, /A PDF under a \.txt name\./);
+    assert.ok(doc.pages, 'read by the PDF loader, with pages');
+  });
+
+  it('keeps a text file that merely mentions a PDF header as text', async () => {
+    const doc = await parsed('# PDF notes\n\nA PDF starts with %PDF-1.7 on its first line.\n', 'notes.md');
+    assert.equal(doc.chunker, 'markdown');
+    assert.equal(doc.pages, undefined);
+  });
+});
