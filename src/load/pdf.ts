@@ -84,7 +84,8 @@ function firstLine(err: unknown): string {
 async function pageLines(pdf: PDFDocumentProxy, n: number): Promise<PageLine[]> {
   const page = await pdf.getPage(n);
   try {
-    const content = await page.getTextContent();
+    // Ligatures and the like are normalised by pdf-text.ts, for the lines that are kept.
+    const content = await page.getTextContent({ disableNormalization: true });
     const lines: PageLine[] = [];
     let text = '';
     let y: number | undefined;
