@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startStub, type Stub } from '../ollama-stub/server.js';
-import { tempDir } from '../helpers/paths.js';
+import { makeTempDir } from '../helpers/paths.js';
 import { spawnRag, type SpawnResult } from '../helpers/spawn-rag.js';
 import { makeDocx, makeEncryptedPdf, makeNotebook, makePdf } from '../helpers/documents.js';
 
@@ -39,14 +39,14 @@ async function writeMixedFolder(dir: string): Promise<void> {
 
 describe('documents end to end (rag as a process)', () => {
   let stub: Stub;
-  let t: ReturnType<typeof tempDir>;
+  let t: ReturnType<typeof makeTempDir>;
   let env: Record<string, string>;
   let first: SpawnResult;
   const rag = (args: string[]) => spawnRag(args, { cwd: t.dir, env });
 
   before(async () => {
     stub = await startStub();
-    t = tempDir();
+    t = makeTempDir();
     env = { OLLAMA_HOST: stub.url, RAG_DB: path.join(t.dir, 'db') };
     await writeMixedFolder(t.dir);
     first = await rag(['index', '--verbose', 'docs']);
