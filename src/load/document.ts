@@ -103,7 +103,7 @@ export async function withTimeLimit<T extends { ok: boolean }>(
   const expired = new Promise<{ ok: false; reason: string }>((resolve) => {
     timer = setTimeout(() => {
       controller.abort();
-      resolve({ ok: false, reason: `took longer than ${Math.round(ms / 1000)} s to read (time limit)` });
+      resolve({ ok: false, reason: `took longer than ${ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`} to read (time limit)` });
     }, ms);
   });
   try {
