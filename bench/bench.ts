@@ -25,6 +25,7 @@ import { int, mb, ms, Report, round } from './report.js';
 import { costIndex, editOnePercent, indexSize, prepareCorpus, reindexUnchanged, zeroCostIndex } from './scenarios-index.js';
 import { coldAsk, coldSearch, coldStart, recall } from './scenarios-query.js';
 import { evalRetrieval } from './scenarios-eval.js';
+import { pdfIndex } from './scenarios-pdf.js';
 
 async function main(): Promise<void> {
   const cfg = parseConfig(process.argv.slice(2));
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
     await evalRetrieval(b, report, results, work, db, indexed.chunks.total);
     if (cfg.editRuns > 0) await editOnePercent(b, report, results, corpus.dir, relPaths, db);
     if (!cfg.skipCost) await costIndex(b, report, results, work);
+    if (cfg.pdfFiles > 0) await pdfIndex(b, report, results, work, cfg.pdfFiles, cfg.pdfPages);
     if (!cfg.skipRecall) await recall(b, report, results, work, db, indexed.chunks.total);
 
     const totalMs = performance.now() - started;

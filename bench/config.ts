@@ -17,6 +17,9 @@ export interface Config {
   editRuns: number;
   jsonOut: string;
   skipCost: boolean;
+  /** The PDF scenario: files and pages per file; 0 files skips it. */
+  pdfFiles: number;
+  pdfPages: number;
   skipRecall: boolean;
   costFiles: number;
   cost: StubCost;
@@ -49,6 +52,8 @@ Options:
   --chat-ms-per-token X     simulated generation cost per token, for ask (default 5)
   --chat-ms-per-request X   simulated prompt cost per chat request, for ask (default 100)
   --skip-cost               skip the model-cost indexing scenario
+  --pdf-files N             PDF scenario: generated PDFs (default 200; quick 30; 0 skips it)
+  --pdf-pages N             PDF scenario: pages per PDF (default 20; quick 10)
   --skip-recall             skip the vector-index recall check
   --recall-rows N           rows of the synthetic table for the recall check
                             (default: the vector-index threshold; quick: skipped)
@@ -81,6 +86,8 @@ export function parseConfig(argv: string[]): Config | undefined {
       'chat-ms-per-token': { type: 'string' },
       'chat-ms-per-request': { type: 'string' },
       'skip-cost': { type: 'boolean' },
+      'pdf-files': { type: 'string' },
+      'pdf-pages': { type: 'string' },
       'skip-recall': { type: 'boolean' },
       'recall-rows': { type: 'string' },
       'recall-queries': { type: 'string' },
@@ -119,6 +126,8 @@ export function parseConfig(argv: string[]): Config | undefined {
     editRuns: num('edit-runs', quick ? 1 : 3),
     jsonOut: path.resolve(values['json-out'] ?? path.join(REPO_ROOT, 'bench', 'results', 'latest.json')),
     skipCost: Boolean(values['skip-cost']),
+    pdfFiles: num('pdf-files', quick ? 30 : 200, { min: 0 }),
+    pdfPages: num('pdf-pages', quick ? 10 : 20),
     skipRecall: Boolean(values['skip-recall']),
     costFiles: num('cost-files', quick ? 100 : 300),
     cost: {

@@ -15,7 +15,7 @@ import type { SearchOptions } from './commands/search.js';
 import type { StatusOptions } from './commands/status.js';
 import type { Context, GlobalOptions, SettingFlags } from './context.js';
 import { DEFAULTS } from './defaults.js';
-import { formatNameFor, formatNames } from './formats.js';
+import { DEFAULT_MAX_FILE_SIZE_MB, formatNameFor, formatNames } from './formats.js';
 import type { OptionSpec, ProgramSpec, Shell } from './render/completion.js';
 import type { RagError } from './errors.js';
 import type { Io } from './io.js';
@@ -438,7 +438,7 @@ Walks the given folders and files, honouring .gitignore and .ragignore, splits t
     .option('--include <glob>', "only index matching files, e.g. '*.md' or 'docs/**' (repeatable)", collect)
     .option('--exclude <glob>', "skip matching files or folders, e.g. 'drafts/**' (repeatable)", collect)
     .option('--no-gitignore', 'do not honour .gitignore files (.ragignore still applies)')
-    .option('--max-file-size <MB>', `skip files larger than this (default ${DEFAULTS.maxFileSizeMb})`, numberIn('--max-file-size', 0.001, 1024))
+    .option('--max-file-size <MB>', `skip files larger than this, in every format (default per format: ${maxFileSizeDefaults()})`, numberIn('--max-file-size', 0.001, 1024))
     .option('--rebuild', 'build a fresh index, replacing the old one only once the new one is complete')
     .option('--dry-run', 'show what would be added, updated, removed and skipped; change nothing')
     .option('--pull', 'pull the embedding model first if it is not installed')
@@ -660,4 +660,9 @@ export function describeProgram(program: Command): ProgramSpec {
   });
   const help: OptionSpec = { long: '--help', short: '-h', description: 'show help for a command', takesValue: false };
   return { name: program.name(), globalOptions: [...program.options.map(option), help], commands };
+}
+
+/** `5 text, 100 pdf, …`: the per-format defaults of --max-file-size, from the formats table. */
+function maxFileSizeDefaults(): string {
+  return Object.entries(DEFAULT_MAX_FILE_SIZE_MB).map(([loader, mb]) => `${mb} ${loader}`).join(', ');
 }

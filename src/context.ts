@@ -154,7 +154,8 @@ export interface Settings {
   hostSource: HostSource;
   chatModel: string;
   topK: number;
-  maxFileSizeMb: number;
+  /** undefined: each format's own default (DEFAULT_MAX_FILE_SIZE_MB in formats.ts). */
+  maxFileSizeMb: number | undefined;
   batchSize: number;
   concurrency: number;
   /**
@@ -184,7 +185,7 @@ export function resolveSettings(flags: SettingFlags, env: Io['env'], config: Fil
     hostSource: flagHost ? 'flag' : envHost ? 'env' : config.host ? 'config' : 'default',
     chatModel: flags.model ?? fromEnv('RAG_MODEL') ?? config.model ?? DEFAULTS.model,
     topK: flags.topK ?? config.topK ?? DEFAULTS.topK,
-    maxFileSizeMb: flags.maxFileSizeMb ?? config.maxFileSizeMb ?? DEFAULTS.maxFileSizeMb,
+    maxFileSizeMb: flags.maxFileSizeMb ?? config.maxFileSizeMb,
     batchSize: flags.batchSize ?? DEFAULTS.embedBatchSize,
     concurrency: flags.concurrency ?? DEFAULTS.embedConcurrency,
     embedModel: flags.embedModel ?? (indexExists ? undefined : (envEmbed ?? config.embedModel)),

@@ -126,7 +126,8 @@ export function fitChunksToModel(chunks: Chunk[], format: DocFormat, maxChars: n
     // The chunker's hard limit is size + overlap: leave no overlap so pieces fit the room.
     const size = Math.max(200, Math.floor(room));
     for (const piece of chunkText(c.text, format, { chunkSizeChars: size, chunkOverlapChars: 0 })) {
-      out.push({ text: piece.text, startLine: c.startLine + piece.startLine - 1, endLine: c.startLine + piece.endLine - 1, heading: c.heading });
+      // A piece keeps its passage's location (page range, anchor, cells): never narrower than the truth.
+      out.push({ ...c, text: piece.text, startLine: c.startLine + piece.startLine - 1, endLine: c.startLine + piece.endLine - 1 });
     }
   }
   return out;

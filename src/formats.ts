@@ -4,9 +4,26 @@
  * so a format is added in one place and the three stages cannot disagree.
  */
 import type { DocFormat } from './chunk/doc.js';
+import { DEFAULTS } from './defaults.js';
 
-/** How a file's bytes become text. Only text today; document formats add their loaders here. */
-export type LoaderKind = 'text';
+/**
+ * How a file's bytes become text: decoded as text, or read by a document loader in load/
+ * (each loads its parser lazily, only when such a file is indexed).
+ */
+export type LoaderKind = 'text' | 'pdf' | 'docx' | 'html' | 'notebook';
+
+/**
+ * `--max-file-size` when none is given, per loader, in MB. Documents carry fonts, images and
+ * markup around their text, so they get more room than text; the limit still bounds what one
+ * parser may be handed. A `--max-file-size` the user gives applies to every format.
+ */
+export const DEFAULT_MAX_FILE_SIZE_MB: Readonly<Record<LoaderKind, number>> = {
+  text: DEFAULTS.maxFileSizeMb,
+  pdf: 100,
+  docx: 50,
+  html: 10,
+  notebook: 20,
+};
 
 export interface FileFormat {
   /** Short name, as `rag status` counts formats and `-t` would filter them. */
@@ -18,27 +35,32 @@ export interface FileFormat {
   isDefault: boolean;
 }
 
-type Row = [name: string, chunker: DocFormat, isDefault: boolean, extensions: string];
+type Row = [name: string, loader: LoaderKind, chunker: DocFormat, isDefault: boolean, extensions: string];
 
-// CSV is not indexed by default: rows chunk into noise. HTML waits for a loader of its own.
+// CSV is not indexed by default: rows chunk into noise. Document loaders choose their own
+// chunking (their chunker here is what a file the loader hands back as plain text gets).
 const ROWS: Row[] = [
-  ['markdown', 'markdown', true, 'md markdown mdx mdown mkd mkdn'],
-  ['asciidoc', 'asciidoc', true, 'adoc asciidoc asc'],
-  ['rst', 'rst', true, 'rst rest'],
-  ['org', 'text', true, 'org'],
-  ['tex', 'text', true, 'tex'],
-  ['text', 'text', true, 'txt text'],
-  ['code', 'code', true,
+  ['markdown', 'text', 'markdown', true, 'md markdown mdx mdown mkd mkdn'],
+  ['asciidoc', 'text', 'asciidoc', true, 'adoc asciidoc asc'],
+  ['rst', 'text', 'rst', true, 'rst rest'],
+  ['org', 'text', 'text', true, 'org'],
+  ['tex', 'text', 'text', true, 'tex'],
+  ['text', 'text', 'text', true, 'txt text'],
+  ['pdf', 'pdf', 'text', true, 'pdf'],
+  ['docx', 'docx', 'text', true, 'docx'],
+  ['html', 'html', 'text', true, 'html htm xhtml'],
+  ['notebook', 'notebook', 'markdown', true, 'ipynb'],
+  ['code', 'text', 'code', true,
     'ts tsx mts cts js jsx mjs cjs py pyi go rs java kt kts scala c h cc cpp cxx hpp hh cs swift rb php pl pm ' +
     'lua r jl dart ex exs erl hrl hs ml mli clj cljs el elm zig nim sh bash zsh fish ps1 sql vue svelte'],
-  ['config', 'code', true, 'json jsonc json5 yaml yml toml ini cfg conf xml'],
-  ['code', 'code', false,
-    'groovy gradle fs m mm lisp scm bat cmd properties html htm css scss sass less proto graphql gql tf hcl cmake mk nix vim'],
+  ['config', 'text', 'code', true, 'json jsonc json5 yaml yml toml ini cfg conf xml'],
+  ['code', 'text', 'code', false,
+    'groovy gradle fs m mm lisp scm bat cmd properties css scss sass less proto graphql gql tf hcl cmake mk nix vim'],
 ];
 
 const BY_EXTENSION: ReadonlyMap<string, FileFormat> = new Map(
-  ROWS.flatMap(([name, chunker, isDefault, extensions]) =>
-    extensions.split(' ').map((ext): [string, FileFormat] => [ext, { name, loader: 'text', chunker, isDefault }])),
+  ROWS.flatMap(([name, loader, chunker, isDefault, extensions]) =>
+    extensions.split(' ').map((ext): [string, FileFormat] => [ext, { name, loader, chunker, isDefault }])),
 );
 
 /** Well-known extensionless names (lowercase). */
@@ -63,6 +85,16 @@ export function formatOf(filePath: string): FileFormat | undefined {
 /** Indexed when no `--include` is given. */
 export function isTextCandidate(relPath: string): boolean {
   return formatOf(relPath)?.isDefault ?? false;
+}
+
+/** The loader for a path; files the table does not know are read as text. */
+export function loaderOf(filePath: string): LoaderKind {
+  return formatOf(filePath)?.loader ?? 'text';
+}
+
+/** The size limit for a path: the user's `--max-file-size` when given, else its loader's default. */
+export function maxFileSizeFor(filePath: string, userLimitBytes: number | undefined): number {
+  return userLimitBytes ?? DEFAULT_MAX_FILE_SIZE_MB[loaderOf(filePath)] * 1024 * 1024;
 }
 
 /** The chunker for a path; files the table does not know (brought in by `--include`) are plain text. */

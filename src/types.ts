@@ -11,6 +11,23 @@ export interface Chunk {
   endLine: number;
   /** Heading breadcrumb, e.g. `Install > Linux`; '' when the passage sits under no heading. */
   heading: string;
+  /**
+   * Where a passage of a document format sits, for citations: set only by loaders that know
+   * (see load/located.ts). For such files the line range counts lines of the extracted text.
+   */
+  location?: ChunkLocation;
+}
+
+/**
+ * A passage's place in a document that has no useful line numbers: 1-based page range (PDF),
+ * heading anchor (HTML `id`), 1-based cell range (Jupyter notebooks).
+ */
+export interface ChunkLocation {
+  startPage?: number;
+  endPage?: number;
+  anchor?: string;
+  startCell?: number;
+  endCell?: number;
 }
 
 /** A retrieved passage. `score` is higher-is-better; its scale depends on who produced it. */
@@ -23,6 +40,7 @@ export interface Hit {
   heading: string;
   text: string;
   score: number;
+  location?: ChunkLocation;
 }
 
 /** A file discovery or loading passed over, and why. */
@@ -48,6 +66,8 @@ export interface StatusReport {
     /** Absolute index root, when there is a manifest. */
     root?: string;
     files: number;
+    /** Indexed files per format (formats.ts names), most common first; absent: not counted. */
+    filesByFormat?: Record<string, number>;
     chunks: number;
     /** An interrupted --rebuild of the live index, and how many files it finished. */
     pendingRebuild?: { manifest: Manifest; files: number };

@@ -271,7 +271,7 @@ describe('resolveSettings: flags > environment > config file > defaults, once fo
       name: 'defaults alone',
       flags: {}, env: {}, config: none, exists: false,
       expected: {
-        host: 'http://127.0.0.1:11434', chatModel: DEFAULTS.model, topK: DEFAULTS.topK, maxFileSizeMb: DEFAULTS.maxFileSizeMb,
+        host: 'http://127.0.0.1:11434', chatModel: DEFAULTS.model, topK: DEFAULTS.topK, maxFileSizeMb: undefined,
         batchSize: DEFAULTS.embedBatchSize, concurrency: DEFAULTS.embedConcurrency, embedModel: undefined, defaultEmbedModel: DEFAULTS.embedModel,
         chunkSize: undefined, chunkOverlap: undefined, defaultChunk: { chunkSizeChars: DEFAULTS.chunkSize, chunkOverlapChars: DEFAULTS.chunkOverlap },
       },

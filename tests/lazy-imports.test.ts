@@ -14,6 +14,7 @@ import { startStub, type Stub } from './ollama-stub/server.js';
 import { REPO_ROOT, makeTempDir } from './helpers/paths.js';
 import { spawnRag } from './helpers/spawn-rag.js';
 import { runRag } from './helpers/test-io.js';
+import { makePdf } from './helpers/documents.js';
 
 const SRC = path.join(REPO_ROOT, 'src');
 const DIST_SRC = path.join(REPO_ROOT, 'dist', 'src');
@@ -87,6 +88,17 @@ describe('source imports', () => {
     for (const heavy of HEAVY) assert.ok(store.includes(heavy), `store.ts no longer imports ${heavy}`);
   });
 
+  it('each document library is imported by its one loader only, and only dynamically', () => {
+    const owners: Record<string, string> = { 'pdfjs-dist': path.join('load', 'pdf.ts'), mammoth: path.join('load', 'docx.ts'), htmlparser2: path.join('load', 'html.ts') };
+    const files = listFiles(SRC, '.ts');
+    for (const [lib, owner] of Object.entries(owners)) {
+      const statics = files.flatMap((f) => staticImports(readFileSync(f, 'utf8')).filter((i) => !i.isTypeOnly && i.specifier.startsWith(lib)).map(() => path.relative(SRC, f)));
+      assert.deepEqual(statics, [], `${lib} is imported statically`);
+      const dynamic = files.filter((f) => readFileSync(f, 'utf8').includes(`import('${lib}`)).map((f) => path.relative(SRC, f));
+      assert.deepEqual(dynamic, [owner], `${lib} should be imported by ${owner} alone`);
+    }
+  });
+
   it('cli.ts, main.ts and context.ts import no ora, ollama or store statically', () => {
     const forbidden = (specifier: string): boolean => specifier === 'ora' || specifier === 'ollama' || /(^|\/)store(\.js)?$/.test(specifier) || HEAVY.includes(specifier);
     for (const name of ['cli.ts', 'main.ts', 'context.ts']) {
@@ -118,6 +130,9 @@ describe('source imports', () => {
     for (const lazy of ['chat/session.js', 'mcp/server.js']) assert.ok(!local.includes(lazy), `${lazy} is loaded at start-up`);
     for (const heavy of [...HEAVY, 'ora', 'ollama', 'zod']) assert.ok(!packages.has(heavy), `${heavy} is loaded at start-up`);
     assert.deepEqual([...packages].filter((p) => p.startsWith('@modelcontextprotocol/')), [], 'the MCP SDK is loaded at start-up');
+    for (const lazy of ['load/pdf.js', 'load/docx.js', 'load/html.js', 'load/notebook.js']) {
+      assert.ok(!local.includes(lazy), `${lazy} is loaded at start-up`);
+    }
     assert.ok(packages.has('commander'), 'the graph walk found the entry point imports');
   });
 });
@@ -173,6 +188,21 @@ describe('modules a real process loads', () => {
   after(async () => {
     t.cleanup();
     await stub.close();
+  });
+
+  const documentLibraries = (urls: string[]): string[] => urls.filter((u) => /\/node_modules\/(pdfjs-dist|mammoth|htmlparser2)\/|\/dist\/src\/load\/(pdf|docx|html)\.js$/.test(u));
+
+  it('rag --version, rag search and rag ask load no document library; indexing a PDF does', async () => {
+    for (const args of [['--version'], ['search', 'widgets'], ['ask', 'how are widgets configured?']]) {
+      const run = await loadedBy(args, `doc-${args[0]!.replace(/-/g, '')}`);
+      assert.equal(run.code, 0, `rag ${args.join(' ')}`);
+      assert.deepEqual(documentLibraries(run.urls), [], `rag ${args.join(' ')}`);
+      assert.deepEqual(run.required.filter((f) => /node_modules\/(mammoth|pdfjs-dist|htmlparser2)\//.test(f)), [], `rag ${args.join(' ')}`);
+    }
+    writeFileSync(path.join(t.dir, 'paper.pdf'), await makePdf([{ lines: ['Widgets also appear in this paper.'] }]));
+    const index = await loadedBy(['index', 'paper.pdf'], 'index-pdf');
+    assert.equal(index.code, 0);
+    assert.ok(documentLibraries(index.urls).some((u) => u.includes('/pdfjs-dist/')), 'indexing a PDF should load pdf.js');
   });
 
   const heavy = (urls: string[]): string[] => urls.filter((u) => /@lancedb|apache-arrow|\/node_modules\/(ora|ollama)\//.test(u) || /\/dist\/src\/store\.js$/.test(u));

@@ -4,6 +4,8 @@
  * token budget here and the caller always sends num_ctx.
  */
 import type { ChatMessage } from '../ollama.js';
+import { loaderOf } from '../formats.js';
+import { citation } from '../locations.js';
 import type { Hit } from '../types.js';
 
 export const NOT_FOUND_PHRASE = "I couldn't find the answer in the indexed documents.";
@@ -180,7 +182,8 @@ function renderUser(passages: PromptPassage[], questionLine: string): string {
 function renderPassage({ n, hit }: PromptPassage): string {
   // A newline in a heading would break the one-line header the model relies on.
   const heading = hit.heading.replace(/\s+/g, ' ').trim();
-  const source = `${hit.path}:${hit.startLine}-${hit.endLine}`;
+  // Text files keep their full line range; documents are named by page, anchor or cell.
+  const source = hit.location || loaderOf(hit.path) !== 'text' ? citation(hit) : `${hit.path}:${hit.startLine}-${hit.endLine}`;
   const header = `<passage n="${n}" source="${attributeText(source)}"${heading === '' ? '' : ` heading="${attributeText(heading)}"`}>`;
   const text = neutralizePassageText(hit.text.trimEnd());
   return text === '' ? `${header}\n</passage>` : `${header}\n${text}\n</passage>`;

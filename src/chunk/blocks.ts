@@ -16,6 +16,8 @@ export interface Block {
 /** Minimum indentation that makes an indented block (code, literal, quote) where the format has one. */
 const INDENTED_BLOCK_MIN: Partial<Record<DocFormat, number>> = { markdown: 4, rst: 1, asciidoc: 1 };
 const ADOC_BLOCK_ATTRIBUTE = /^(?:\[.*\]|\.[^.\s].*)\s*$/;
+/** An AsciiDoc definition-list term: `--depth <depth>::`, `term;;`, optionally followed by its text. */
+const ADOC_DLIST_TERM = /^\S.*?(?::{2,4}|;;)(?:[ \t]+\S.*)?$/;
 
 export function parseBlocks(d: Doc, from: number, to: number): Block[] {
   const blocks: Block[] = [];
@@ -32,6 +34,8 @@ export function parseBlocks(d: Doc, from: number, to: number): Block[] {
     let block: Block;
     if (delimiter !== undefined) {
       block = { start: i, end: closeBlock(d, delimiter, i + 1, to), kind: 'code' };
+    } else if (d.format === 'asciidoc' && ADOC_DLIST_TERM.test(line)) {
+      block = { start: i, end: definitionEnd(d, i, to), kind: 'prose' };
     } else if (d.format === 'rst' && line.startsWith('.. ')) {
       block = { start: i, end: indentedRunEnd(d, i, to, 1), kind: 'code' };
     } else if (minIndent !== undefined && indentOf(line) >= minIndent) {
@@ -56,6 +60,33 @@ export function parseBlocks(d: Doc, from: number, to: number): Block[] {
     i = block.end + 1;
   }
   return blocks;
+}
+
+/**
+ * A definition-list entry stays one block with its description, so a passage never holds an
+ * option without what it does: further terms directly below, then the description, which runs
+ * across blank lines while they are followed by indented lines or a `+` continuation, and
+ * ends at the next term at the margin.
+ */
+function definitionEnd(d: Doc, i: number, to: number): number {
+  let end = i;
+  let k = i + 1;
+  while (k < to && !d.isBlank[k] && ADOC_DLIST_TERM.test(lineAt(d, k))) end = k++;
+  while (k < to) {
+    if (d.isBlank[k]) {
+      let next = k + 1;
+      while (next < to && d.isBlank[next]) next++;
+      if (next >= to || (indentOf(lineAt(d, next)) === 0 && lineAt(d, next).trim() !== '+')) break;
+      k = next;
+      continue;
+    }
+    const line = lineAt(d, k);
+    if (indentOf(line) === 0 && ADOC_DLIST_TERM.test(line)) break;
+    const delimiter = line.trim() === '+' ? openDelimiter(d.format, lineAt(d, k + 1)) : undefined;
+    if (delimiter !== undefined) k = closeBlock(d, delimiter, k + 2, to);
+    end = k++;
+  }
+  return end;
 }
 
 /** Line of the closing delimiter; an unclosed block runs to the last non-blank line of the section. */

@@ -38,12 +38,12 @@
  */
 import type { Chunk } from '../types.js';
 import { DEFAULTS } from '../defaults.js';
-import { lineAt, makeDoc, span, type Doc, type DocFormat } from './doc.js';
+import { lineAt, makeDoc, span, type Doc, type DocFormat, type GivenHeading } from './doc.js';
 import { splitLongLine } from './long-line.js';
 import { findSections } from './sections.js';
 import { sectionUnits, type Unit } from './units.js';
 
-export type { DocFormat } from './doc.js';
+export type { DocFormat, GivenHeading } from './doc.js';
 
 export interface ChunkOptions {
   chunkSizeChars: number;
@@ -67,12 +67,20 @@ export function validateChunkOptions(o: ChunkOptions): string | undefined {
   return undefined;
 }
 
-/** Throws RangeError for options that validateChunkOptions rejects: callers are expected to check first. */
-export function chunkText(text: string, format: DocFormat, options: ChunkOptions = DEFAULT_CHUNK_OPTIONS): Chunk[] {
+/**
+ * Throws RangeError for options that validateChunkOptions rejects: callers are expected to check first.
+ * `givenHeadings` (from a document loader) replace heading detection; the rest of the rules apply as is.
+ */
+export function chunkText(
+  text: string,
+  format: DocFormat,
+  options: ChunkOptions = DEFAULT_CHUNK_OPTIONS,
+  givenHeadings?: readonly GivenHeading[],
+): Chunk[] {
   const problem = validateChunkOptions(options);
   if (problem !== undefined) throw new RangeError(problem);
   if (text.trim() === '') return [];
-  const d = makeDoc(text, format, options.chunkSizeChars, options.chunkOverlapChars);
+  const d = makeDoc(text, format, options.chunkSizeChars, options.chunkOverlapChars, givenHeadings);
   const sections = findSections(d);
   const pieces = mergeSmallSections(
     d,

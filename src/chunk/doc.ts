@@ -4,6 +4,14 @@
  */
 export type DocFormat = 'markdown' | 'asciidoc' | 'rst' | 'code' | 'text';
 
+/** A heading a loader found itself (from a PDF outline or HTML h1–h6): one line, taken as given. */
+export interface GivenHeading {
+  /** 0-based line of the heading's text. */
+  line: number;
+  level: number;
+  title: string;
+}
+
 export interface Doc {
   lines: string[];
   isBlank: boolean[];
@@ -14,15 +22,17 @@ export interface Doc {
   overlapChars: number;
   /** Closing line of Markdown front matter, or -1. */
   frontMatterEnd: number;
+  /** Headings found by a loader: when set, the text is not searched for heading markup. */
+  givenHeadings?: readonly GivenHeading[];
 }
 
-export function makeDoc(text: string, format: DocFormat, sizeChars: number, overlapChars: number): Doc {
+export function makeDoc(text: string, format: DocFormat, sizeChars: number, overlapChars: number, givenHeadings?: readonly GivenHeading[]): Doc {
   const lines = text.split('\n');
   const cum = new Array<number>(lines.length + 1);
   cum[0] = 0;
   lines.forEach((l, i) => (cum[i + 1] = (cum[i] ?? 0) + l.length + 1));
   const isBlank = lines.map((l) => l.trim() === '');
-  const d: Doc = { lines, isBlank, cum, format, sizeChars, overlapChars, frontMatterEnd: -1 };
+  const d: Doc = { lines, isBlank, cum, format, sizeChars, overlapChars, frontMatterEnd: -1, ...(givenHeadings ? { givenHeadings } : {}) };
   if (format === 'markdown') d.frontMatterEnd = findFrontMatterEnd(lines);
   return d;
 }

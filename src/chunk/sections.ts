@@ -38,6 +38,7 @@ export function findSections(d: Doc): Section[] {
 }
 
 function findHeadings(d: Doc): Heading[] {
+  if (d.givenHeadings) return d.givenHeadings.map((h) => ({ start: h.line, end: h.line, level: h.level, title: h.title }));
   switch (d.format) {
     case 'markdown':
       return markdownHeadings(d);
@@ -93,17 +94,40 @@ function isSetextTitle(d: Doc, i: number): boolean {
 function asciidocHeadings(d: Doc): Heading[] {
   const out: Heading[] = [];
   let delimiter: string | undefined;
-  d.lines.forEach((line, i) => {
+  for (let i = 0; i < d.lines.length; i++) {
+    const line = lineAt(d, i);
     if (delimiter !== undefined) {
       if (closesDelimiter('asciidoc', line, delimiter)) delimiter = undefined;
-      return;
+      continue;
+    }
+    // Checked before delimiters: a two-line title's `----` underline is no listing block.
+    const level = twoLineTitleLevel(d, i);
+    if (level !== undefined) {
+      out.push({ start: i, end: i + 1, level, title: cleanHeading(line, 'asciidoc') });
+      i++;
+      continue;
     }
     delimiter = openDelimiter('asciidoc', line);
-    if (delimiter !== undefined) return;
+    if (delimiter !== undefined) continue;
     const m = ADOC_TITLE.exec(line);
     if (m) out.push({ start: i, end: i, level: m[1]?.length ?? 1, title: cleanHeading(stripClosingRun(m[2] ?? '', '='), 'asciidoc') });
-  });
+  }
   return out;
+}
+
+/** AsciiDoc's two-line (setext) titles, as git's documentation writes them: `git-clone(1)` over `====`. */
+const ADOC_UNDERLINE = /^([=\-~^+])\1+[ \t]*$/;
+const ADOC_UNDERLINE_LEVELS: Readonly<Record<string, number>> = { '=': 1, '-': 2, '~': 3, '^': 4, '+': 5 };
+
+/** The level of the two-line title starting at line i: its underline is as long as the title, ±2. */
+function twoLineTitleLevel(d: Doc, i: number): number | undefined {
+  const title = lineAt(d, i).trimEnd();
+  const under = ADOC_UNDERLINE.exec(lineAt(d, i + 1));
+  if (!under || title.length < 2 || d.isBlank[i] || indentOf(title) > 0) return undefined;
+  if (ADOC_UNDERLINE.test(title) || /^(?:\[.*\]|\/\/.*|[-*.]+ .*|\d+\. .*|\+)$/.test(title)) return undefined;
+  const underLength = lineAt(d, i + 1).trimEnd().length;
+  if (Math.abs(underLength - title.length) > 2) return undefined;
+  return ADOC_UNDERLINE_LEVELS[under[1] ?? '='];
 }
 
 function rstHeadings(d: Doc): Heading[] {

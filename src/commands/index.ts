@@ -60,7 +60,8 @@ function runInputs(opts: IndexCommandOptions, ctx: Context, progress: Progress):
     include: opts.include,
     exclude: opts.exclude,
     useGitignore: opts.gitignore,
-    maxFileSizeBytes: Math.round(settings.maxFileSizeMb * 1024 * 1024),
+    // Unset: each format's own default (formats.ts); set: one limit for every format.
+    maxFileSizeBytes: settings.maxFileSizeMb === undefined ? undefined : Math.round(settings.maxFileSizeMb * 1024 * 1024),
     rebuild: opts.rebuild,
     dryRun: opts.dryRun,
     pull: opts.pull,
@@ -132,6 +133,7 @@ function reportSummary(summary: IndexSummary, opts: IndexCommandOptions, ctx: Co
     for (const k of summary.skipped) io.stderr.write(`${errStyle.yellow('skipped')} ${showControls(`${k.relPath}: ${k.reason}`, { singleLine: true })}\n`);
   }
   if (!ctx.quiet) {
+    for (const n of summary.notes) io.stderr.write(`${errStyle.yellow('note')} ${n.relPath}: ${n.note}\n`);
     io.stderr.write(`${errStyle.green(indexSummaryLine(summary))}\n`);
     if (summary.resumedFiles > 0) io.stderr.write(`Resumed the interrupted rebuild: ${summary.resumedFiles} file(s) were already done.\n`);
     if (summary.skipped.length > 0 && !ctx.verbose && !opts.dryRun) {

@@ -7,7 +7,8 @@
 import path from 'node:path';
 import type { Context } from '../context.js';
 import { RagError, Exit, type ExitCode } from '../errors.js';
-import { readManifest, readPendingRebuild, readRecords, type Manifest } from '../store/manifest.js';
+import { formatOf } from '../formats.js';
+import { readManifest, readPendingRebuild, readRecords, requireCurrentSchema, type Manifest } from '../store/manifest.js';
 import { statusJson, writeJson } from '../render/json.js';
 import { statusText } from '../render/text.js';
 import { relativeTime } from '../render/terminal-text.js';
@@ -36,6 +37,11 @@ export async function gatherStatus(ctx: Context): Promise<StatusReport> {
   const problems: RagError[] = [];
   if (!manifest) problems.push(new RagError('index-missing', `No index at ${dir}`, "run 'rag index <folder>' to create one"));
   else if (records.size === 0) problems.push(new RagError('index-empty', 'The index is empty', "run 'rag index <folder>'"));
+  try {
+    requireCurrentSchema(manifest, dir);
+  } catch (err) {
+    if (err instanceof RagError) problems.push(err);
+  }
 
   const ollama = { host: ctx.host, hostSource: ctx.settings.hostSource, reachable: false, version: null as string | null };
   const models: StatusReport['models'] = {
@@ -53,7 +59,7 @@ export async function gatherStatus(ctx: Context): Promise<StatusReport> {
   }
   problems.sort((a, b) => rank(a.exitCode) - rank(b.exitCode));
   return {
-    index: { dir, ...(manifest ? { manifest, root: path.resolve(dir, manifest.root) } : {}), files: records.size, chunks, ...(pendingRebuild ? { pendingRebuild } : {}) },
+    index: { dir, ...(manifest ? { manifest, root: path.resolve(dir, manifest.root) } : {}), files: records.size, filesByFormat: filesByFormat(records.keys()), chunks, ...(pendingRebuild ? { pendingRebuild } : {}) },
     ollama,
     models,
     problems,
@@ -73,6 +79,16 @@ async function checkModel(ctx: Context, model: ModelStatus, kind: 'embedding' | 
     const [what, flag] = kind === 'embedding' ? ['an embedding', '--embed-model'] : ['a chat', '--model'];
     problems.push(new RagError('wrong-kind', `Model '${model.name}' is not ${what} model`, `choose another with ${flag}`));
   }
+}
+
+/** Indexed files per format (formats.ts names), most common first. */
+export function filesByFormat(paths: Iterable<string>): Record<string, number> {
+  const counts = new Map<string, number>();
+  for (const p of paths) {
+    const name = formatOf(p)?.name ?? 'other';
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)));
 }
 
 /** An interrupted --rebuild of the live index, and how many files it finished. */

@@ -9,7 +9,7 @@ import { compileGlobs } from './globs.js';
 import { loadLayers, loadLayersAbove, stackLayers, testIgnored, type IgnoreLayer } from './ignore-rules.js';
 import { describeFsError, isErrnoException, sizeLimitReason } from '../load/text.js';
 import { relativePath, withTrailingSep } from './path-forms.js';
-import { formatOf, generatedKind, isTextCandidate } from '../formats.js';
+import { formatOf, generatedKind, isTextCandidate, maxFileSizeFor } from '../formats.js';
 import type { SkippedFile } from '../types.js';
 
 export { relativePath } from './path-forms.js';
@@ -25,7 +25,8 @@ export interface DiscoverOptions {
   exclude: string[];
   /** Honour `.gitignore` files and `.git/info/exclude`. `.ragignore` files are honoured regardless. */
   useGitignore: boolean;
-  maxFileSizeBytes: number;
+  /** undefined: each format's default (formats.ts). */
+  maxFileSizeBytes: number | undefined;
   /** `-t`: only files of these formats (names from the formats table); undefined: any. */
   types?: ReadonlySet<string>;
 }
@@ -279,8 +280,8 @@ async function statAndAddFile(walk: Walk, abs: string, rel: string, isViaSymlink
 function addFile(walk: Walk, abs: string, rel: string, stats: Stats, isViaSymlink: boolean): void {
   if (!stats.isFile()) {
     walk.skipped.push({ relPath: rel, reason: 'not a regular file' });
-  } else if (stats.size > walk.options.maxFileSizeBytes) {
-    walk.skipped.push({ relPath: rel, reason: sizeLimitReason(walk.options.maxFileSizeBytes) });
+  } else if (stats.size > maxFileSizeFor(rel, walk.options.maxFileSizeBytes)) {
+    walk.skipped.push({ relPath: rel, reason: sizeLimitReason(maxFileSizeFor(rel, walk.options.maxFileSizeBytes)) });
   } else {
     // Some file systems (and Windows volumes without file ids) report inode 0: fall back to the path.
     const identity = stats.ino === 0 ? `path:${abs}` : `${stats.dev}:${stats.ino}`;

@@ -14,7 +14,7 @@ import type { IndexWriter } from './writer.js';
 export interface WorkerDeps {
   ollama: () => OllamaClient;
   signal: AbortSignal;
-  maxFileSizeBytes: number;
+  maxFileSizeBytes: number | undefined;
   pull: boolean;
   batchSize: number;
   concurrency: number;
@@ -73,6 +73,7 @@ export class BatchWorker {
         touched = true;
       } else {
         prepared.push(result.prepared);
+        if (result.note) this.summary.notes.push({ relPath: file.relPath, note: result.note });
         this.chunksQueued += result.prepared.rows.length;
         this.report();
       }

@@ -46,6 +46,7 @@ export function buildRows(embedModel: string, relPath: string, fileHash: string,
       path: relPath, startLine: c.startLine, endLine: c.endLine, heading: c.heading, text: c.text,
       searchText: [c.heading, relPath, c.text].filter(Boolean).join('\n'),
       fileHash, chunkHash, embedText,
+      ...(c.location ? { location: c.location } : {}),
     };
   });
 }

@@ -12,7 +12,7 @@ import { Exit, RagError } from '../errors.js';
 import { formatOf } from '../formats.js';
 import { sameModel, type OllamaClient, type RetryNotice } from '../ollama.js';
 import { acquireLock } from '../store/lock.js';
-import { readManifest, readPendingRebuild, type Manifest } from '../store/manifest.js';
+import { readManifest, readPendingRebuild, requireCurrentSchema, type Manifest } from '../store/manifest.js';
 import { inBatches } from './batches.js';
 import { BatchWorker } from './batch-worker.js';
 import { checkCompatible, indexRoot, planRun, resolveSettings, storedRoot, type IndexSettings, type RunPlan } from './plan.js';
@@ -35,7 +35,8 @@ export interface IndexOptions {
   include: string[];
   exclude: string[];
   useGitignore: boolean;
-  maxFileSizeBytes: number;
+  /** undefined: each format's default (DEFAULT_MAX_FILE_SIZE_MB in formats.ts). */
+  maxFileSizeBytes: number | undefined;
   rebuild: boolean;
   dryRun: boolean;
   pull: boolean;
@@ -76,6 +77,7 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
   const settings = resolveSettings(opts, existing);
   // Checked before the lock too, so a mismatch fails fast without creating anything.
   checkCompatible(existing, settings, opts.rebuild);
+  if (!opts.rebuild) requireCurrentSchema(existing, deps.indexDir);
   const root = indexRoot(existing, deps);
   if (!opts.dryRun) await fs.mkdir(deps.indexDir, { recursive: true });
   const lock = opts.dryRun ? undefined : await acquireLock(deps.indexDir, deps.pid, deps.now);
@@ -110,7 +112,7 @@ async function indexLocked(req: Request): Promise<IndexSummary> {
   const { candidates, unchanged, removedPaths } = sortOut(discovery, writer, plan, scopesOf(req), opts.types);
   const summary: IndexSummary = {
     indexDir: deps.indexDir, root: req.root, dryRun: opts.dryRun, embedModel: plan.settings.embedModel, dimensions: plan.dimensions,
-    filesSeen: discovery.files.length, new: 0, changed: 0, unchanged, removed: 0, skipped: [...discovery.skipped],
+    filesSeen: discovery.files.length, new: 0, changed: 0, unchanged, removed: 0, skipped: [...discovery.skipped], notes: [],
     chunksEmbedded: 0, chunksReused: 0, chunksTotal: 0, embedRequests: 0, elapsedMs: 0, changes: [],
     resumedFiles: plan.mode === 'resume' ? writer.recordedPaths().length : 0,
   };

@@ -23,6 +23,8 @@ export interface IndexSummary {
   unchanged: number;
   removed: number;
   skipped: SkippedFile[];
+  /** Files indexed with a caveat, e.g. a PDF some of whose pages have no text layer. */
+  notes: Array<{ relPath: string; note: string }>;
   chunksEmbedded: number;
   chunksReused: number;
   chunksTotal: number;
@@ -42,4 +44,5 @@ function byPath<T>(key: (t: T) => string): (a: T, b: T) => number {
 export function sortSummary(summary: IndexSummary): void {
   summary.changes.sort(byPath((c) => c.path));
   summary.skipped.sort(byPath((s) => s.relPath));
+  summary.notes.sort(byPath((n) => n.relPath));
 }

@@ -62,7 +62,7 @@ export async function loadFile(absPath: string, maxFileSizeBytes: number): Promi
 }
 
 /** Returns the bytes, or a reason string when the file is not something we read. */
-async function readRegularFile(absPath: string, maxFileSizeBytes: number): Promise<Buffer | string> {
+export async function readRegularFile(absPath: string, maxFileSizeBytes: number): Promise<Buffer | string> {
   // O_NONBLOCK is undefined on Windows, where FIFOs cannot appear under a file name anyway.
   const flags = fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0);
   const handle = await fs.open(absPath, flags);

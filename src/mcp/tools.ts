@@ -7,6 +7,7 @@ import path from 'node:path';
 import { askQuestion } from '../answer/answer.js';
 import type { Context } from '../context.js';
 import { RagError } from '../errors.js';
+import { maxFileSizeFor } from '../formats.js';
 import { BYTES_PER_MB } from '../load/text.js';
 import { askJson, indexJson, searchJson, statusJson, type AskJson, type IndexJson, type SearchJson, type StatusJson } from '../render/json.js';
 import { openIndex, retrieve } from '../retrieve/retrieve.js';
@@ -55,7 +56,7 @@ export async function getTool(ctx: Context, args: GetArgs): Promise<FileSlice> {
   return readIndexedFile(args.path, {
     root: path.resolve(ctx.index.dir, index.manifest.root),
     indexed: new Set(records.keys()),
-    maxFileSizeBytes: ctx.settings.maxFileSizeMb * BYTES_PER_MB,
+    maxFileSizeBytes: maxFileSizeFor(args.path, userLimitBytes(ctx)),
     ...(args.start_line !== undefined ? { startLine: args.start_line } : {}),
     ...(args.end_line !== undefined ? { endLine: args.end_line } : {}),
   });
@@ -91,7 +92,7 @@ export async function indexTool(ctx: Context, args: IndexArgs): Promise<IndexJso
       chunkSizeChars: undefined, chunkOverlapChars: undefined,
       defaultChunk: { chunkSizeChars: index.manifest.chunkSizeChars, chunkOverlapChars: index.manifest.chunkOverlapChars },
       include: [], exclude: [], useGitignore: true,
-      maxFileSizeBytes: ctx.settings.maxFileSizeMb * BYTES_PER_MB,
+      maxFileSizeBytes: userLimitBytes(ctx),
       rebuild: false, dryRun: false, pull: false,
       batchSize: ctx.settings.batchSize, concurrency: ctx.settings.concurrency,
     },
@@ -104,4 +105,9 @@ export async function indexTool(ctx: Context, args: IndexArgs): Promise<IndexJso
 export async function statusTool(ctx: Context, _args: Record<string, never>): Promise<StatusJson> {
   const { gatherStatus } = await import('../commands/status.js');
   return statusJson(await gatherStatus(ctx));
+}
+
+/** `--max-file-size` as given; undefined leaves each format its own default. */
+function userLimitBytes(ctx: Context): number | undefined {
+  return ctx.settings.maxFileSizeMb === undefined ? undefined : ctx.settings.maxFileSizeMb * BYTES_PER_MB;
 }

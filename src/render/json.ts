@@ -9,11 +9,11 @@ import type { IndexSummary } from '../indexing/run.js';
 import type { Listing } from '../indexing/list.js';
 import type { RemoveSummary } from '../indexing/remove.js';
 import type { Io } from '../io.js';
+import { viewerLocation } from '../locations.js';
 import type { Hit, ModelStatus, StatusReport } from '../types.js';
 import { round4, type ThresholdCheck } from '../eval/metrics.js';
 import { expectedLabel, hitLabel } from '../eval/report.js';
 import type { CaseResult, EvalReport } from '../eval/run.js';
-import { location } from './text.js';
 
 /** The one writer of `--json` documents: exactly one JSON value and a newline on stdout. */
 export function writeJson(io: Io, value: unknown): void {
@@ -44,6 +44,8 @@ export interface IndexJson {
   elapsed_ms: number;
   changes: IndexSummary['changes'];
   skipped: Array<{ path: string; reason: string }>;
+  /** Files indexed with a caveat (a PDF some of whose pages have no text layer). */
+  notes: Array<{ path: string; note: string }>;
 }
 
 export function indexJson(s: IndexSummary): IndexJson {
@@ -60,16 +62,16 @@ export function indexJson(s: IndexSummary): IndexJson {
     elapsed_ms: s.elapsedMs,
     changes: s.changes,
     skipped: s.skipped.map((k) => ({ path: k.relPath, reason: k.reason })),
+    notes: s.notes.map((n) => ({ path: n.relPath, note: n.note })),
   };
 }
 
-export interface SearchResultJson {
+export interface SearchResultJson extends LocationJson {
   rank: number;
   id: string;
   path: string;
   start_line: number;
   end_line: number;
-  location: string;
   heading: string;
   score: number;
   text: string;
@@ -91,19 +93,18 @@ export function searchJson(query: string, embedModel: string, hits: Hit[], reque
     requested_k: requestedK,
     returned: hits.length,
     results: hits.map((h, i) => ({
-      rank: i + 1, id: h.id, path: h.path, start_line: h.startLine, end_line: h.endLine, location: location(h),
+      rank: i + 1, id: h.id, path: h.path, start_line: h.startLine, end_line: h.endLine, ...locationJson(h),
       heading: h.heading, score: h.score, text: h.text,
     })),
   };
 }
 
-export interface AskSourceJson {
+export interface AskSourceJson extends LocationJson {
   id: number;
   chunk_id: string;
   path: string;
   start_line: number;
   end_line: number;
-  location: string;
   heading: string;
   score: number;
   cited: boolean;
@@ -141,7 +142,7 @@ export function askJson(r: AskResult): AskJson {
       path: p.hit.path,
       start_line: p.hit.startLine,
       end_line: p.hit.endLine,
-      location: location(p.hit),
+      ...locationJson(p.hit),
       heading: p.hit.heading,
       score: p.hit.score,
       cited: cited.has(p.n),
@@ -170,6 +171,8 @@ export interface StatusJson {
     exists: boolean;
     root: string | null;
     files: number;
+    /** Indexed files per format (formats.ts names), most common first. */
+    files_by_format: Record<string, number>;
     chunks: number;
     embed_model: string | null;
     embed_digest: string | null;
@@ -198,6 +201,7 @@ export function statusJson(r: StatusReport): StatusJson {
       exists: Boolean(manifest),
       root: r.index.root ?? null,
       files: r.index.files,
+      files_by_format: r.index.filesByFormat ?? {},
       chunks: r.index.chunks,
       embed_model: manifest?.embedModel ?? null,
       embed_digest: manifest?.embedDigest ?? null,
@@ -382,5 +386,31 @@ export function rmJson(s: RemoveSummary): RmJson {
     dry_run: s.dryRun,
     removed: s.files.map((f) => ({ path: f.path, passages: f.passages })),
     total: { files: s.files.length, passages: s.passages },
+  };
+}
+
+/**
+ * Where a passage sits: `location` is what a viewer opens (`paper.pdf#page=7`,
+ * `page.html#install`, `guide.md:12-30`); the page, anchor and cell fields are null for
+ * files that have none (src/locations.ts).
+ */
+export interface LocationJson {
+  location: string;
+  start_page: number | null;
+  end_page: number | null;
+  anchor: string | null;
+  start_cell: number | null;
+  end_cell: number | null;
+}
+
+export function locationJson(hit: Pick<Hit, 'path' | 'startLine' | 'endLine' | 'location'>): LocationJson {
+  const l = hit.location;
+  return {
+    location: viewerLocation(hit),
+    start_page: l?.startPage ?? null,
+    end_page: l?.endPage ?? null,
+    anchor: l?.anchor ?? null,
+    start_cell: l?.startCell ?? null,
+    end_cell: l?.endCell ?? null,
   };
 }

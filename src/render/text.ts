@@ -6,6 +6,7 @@ import type { AskResult } from '../answer/answer.js';
 import type { IndexProgress, IndexSummary } from '../indexing/run.js';
 import type { RetryNotice } from '../ollama.js';
 import type { PromptPassage } from '../answer/prompt.js';
+import { citation } from '../locations.js';
 import type { Hit, StatusReport } from '../types.js';
 import { showControls } from './controls.js';
 import type { Style } from './style.js';
@@ -26,9 +27,9 @@ export type ShowPath = (relPath: string) => string;
 
 const asStored: ShowPath = (p) => p;
 
-export function location(hit: Pick<Hit, 'path' | 'startLine' | 'endLine'>, show: ShowPath = asStored): string {
-  const p = show(hit.path);
-  return hit.startLine === hit.endLine ? `${p}:${hit.startLine}` : `${p}:${hit.startLine}-${hit.endLine}`;
+/** `guide.md:12-30`, `paper.pdf p. 7`, `page.html#install`, `nb.ipynb cell 3` (src/locations.ts). */
+export function location(hit: Pick<Hit, 'path' | 'startLine' | 'endLine' | 'location'>, show: ShowPath = asStored): string {
+  return citation({ ...hit, path: show(hit.path) });
 }
 
 /** `[2] guide/config.md:12-30 · Configuration > Models` */
@@ -141,6 +142,7 @@ export function statusText(r: StatusReport, style: Style, when: (iso: string) =>
       ? [
           `  root      ${oneLine(r.index.root ?? '')}`,
           `  files     ${r.index.files}`,
+          ...formatsLine(r.index.filesByFormat),
           `  passages  ${r.index.chunks}`,
           `  model     ${oneLine(manifest.embedModel)} (${manifest.dimensions} dimensions)`,
           `  chunking  ${manifest.chunkSizeChars} characters, ${manifest.chunkOverlapChars} overlap`,
@@ -158,4 +160,10 @@ export function statusText(r: StatusReport, style: Style, when: (iso: string) =>
     `  chat      ${r.models.chat.name} ${ok(r.models.chat.installed && r.models.chat.rightKind !== false)}`,
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** `  formats   markdown 12, pdf 3`, or nothing when no file is indexed. */
+function formatsLine(byFormat: Record<string, number> | undefined): string[] {
+  const entries = Object.entries(byFormat ?? {});
+  return entries.length === 0 ? [] : [`  formats   ${entries.map(([f, n]) => `${f} ${n}`).join(', ')}`];
 }

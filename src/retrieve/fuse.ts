@@ -2,7 +2,7 @@
  * Retrieval post-processing: fuse the vector and full-text rankings, then shape the
  * fused list into the passages a prompt can afford. Pure functions over `Hit`s.
  */
-import type { Hit } from '../types.js';
+import type { ChunkLocation, Hit } from '../types.js';
 
 /** The usual RRF constant: large enough that rank 1 doesn't drown out agreement between lists. */
 const DEFAULT_RRF_K = 60;
@@ -200,5 +200,23 @@ function mergePair(better: Hit, worse: Hit): Hit | undefined {
     heading: first.heading,
     text,
     score: Math.max(better.score, worse.score),
+    ...mergedLocation(first.location, second.location),
   };
+}
+
+/** The location of two merged passages: page and cell ranges joined, the first one's anchor. */
+function mergedLocation(a: ChunkLocation | undefined, b: ChunkLocation | undefined): { location?: ChunkLocation } {
+  if (!a && !b) return {};
+  const out: ChunkLocation = { ...b, ...a };
+  const lo = (x?: number, y?: number) => (x === undefined ? y : y === undefined ? x : Math.min(x, y));
+  const hi = (x?: number, y?: number) => (x === undefined ? y : y === undefined ? x : Math.max(x, y));
+  const set = <K extends keyof ChunkLocation>(key: K, value: ChunkLocation[K] | undefined) => {
+    if (value === undefined) delete out[key];
+    else out[key] = value;
+  };
+  set('startPage', lo(a?.startPage, b?.startPage));
+  set('endPage', hi(a?.endPage, b?.endPage));
+  set('startCell', lo(a?.startCell, b?.startCell));
+  set('endCell', hi(a?.endCell, b?.endCell));
+  return { location: out };
 }

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
 import { RagError } from '../errors.js';
-import type { Hit } from '../types.js';
+import type { ChunkLocation, Hit } from '../types.js';
 
 // LanceDB loads apache-arrow's CommonJS build. Importing the ES build as well would load a
 // second copy of Arrow: about 70 ms more on every cold search, and instanceof checks
@@ -29,6 +29,8 @@ export interface ChunkRow {
   vector: Float32Array | number[];
   fileHash: string;
   chunkHash: string;
+  /** Page range, anchor or cells of a passage from a document format; null columns otherwise. */
+  location?: ChunkLocation;
 }
 
 const DB_FOLDER = 'lance';
@@ -76,6 +78,12 @@ function chunkSchema(dimensions: number): Arrow.Schema {
     new Field('vector', new FixedSizeList(dimensions, new Field('item', new Float32(), true)), false),
     new Field('file_hash', new Utf8(), false),
     new Field('chunk_hash', new Utf8(), false),
+    // Where a passage of a PDF, HTML page or notebook sits (SCHEMA_VERSION 2); null for text files.
+    new Field('start_page', new Int32(), true),
+    new Field('end_page', new Int32(), true),
+    new Field('anchor', new Utf8(), true),
+    new Field('start_cell', new Int32(), true),
+    new Field('end_cell', new Int32(), true),
   ]);
 }
 
@@ -143,6 +151,7 @@ function toArrowTable(rows: ChunkRow[], schema: Arrow.Schema, dimensions: number
   rows.forEach((r, i) => vectors.set(r.vector, i * dimensions));
   const strings = (pick: (r: ChunkRow) => string) => vectorFromArray(rows.map(pick), new Utf8());
   const ints = (pick: (r: ChunkRow) => number) => makeVector(Int32Array.from(rows, pick));
+  const optionalInts = (pick: (l: ChunkLocation) => number | undefined) => vectorFromArray(rows.map((r) => (r.location ? pick(r.location) ?? null : null)), new Int32());
   const vectorType = schema.fields.find((f) => f.name === 'vector')!.type as Arrow.FixedSizeList;
   const items = makeData({ type: new Float32(), length: vectors.length, data: vectors });
   return new Table(schema, {
@@ -156,6 +165,11 @@ function toArrowTable(rows: ChunkRow[], schema: Arrow.Schema, dimensions: number
     vector: makeVector(makeData({ type: vectorType, length: rows.length, nullCount: 0, child: items })),
     file_hash: strings((r) => r.fileHash),
     chunk_hash: strings((r) => r.chunkHash),
+    start_page: optionalInts((l) => l.startPage),
+    end_page: optionalInts((l) => l.endPage),
+    anchor: vectorFromArray(rows.map((r) => r.location?.anchor ?? null), new Utf8()),
+    start_cell: optionalInts((l) => l.startCell),
+    end_cell: optionalInts((l) => l.endCell),
   });
 }
 
@@ -168,10 +182,26 @@ function toHit(r: Record<string, unknown>, score: number): Hit {
     heading: String(r.heading ?? ''),
     text: String(r.text ?? ''),
     score,
+    ...locationOf(r),
   };
 }
 
-const HIT_COLUMNS = ['id', 'path', 'start_line', 'end_line', 'heading', 'text'];
+function locationOf(r: Record<string, unknown>): { location?: ChunkLocation } {
+  const int = (v: unknown) => (v === null || v === undefined ? undefined : Number(v));
+  const location: ChunkLocation = {};
+  const startPage = int(r.start_page);
+  const endPage = int(r.end_page);
+  const startCell = int(r.start_cell);
+  const endCell = int(r.end_cell);
+  if (startPage !== undefined) location.startPage = startPage;
+  if (endPage !== undefined) location.endPage = endPage;
+  if (typeof r.anchor === 'string' && r.anchor !== '') location.anchor = r.anchor;
+  if (startCell !== undefined) location.startCell = startCell;
+  if (endCell !== undefined) location.endCell = endCell;
+  return Object.keys(location).length > 0 ? { location } : {};
+}
+
+const HIT_COLUMNS = ['id', 'path', 'start_line', 'end_line', 'heading', 'text', 'start_page', 'end_page', 'anchor', 'start_cell', 'end_cell'];
 
 function storageError(what: string, err: unknown): RagError {
   const message = err instanceof Error ? err.message.split('\n')[0] : String(err);

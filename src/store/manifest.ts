@@ -12,7 +12,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { RagError } from '../errors.js';
 
-export const SCHEMA_VERSION = 1;
+/** 2: passages gained location columns (pages, anchor, cells) for document formats. */
+export const SCHEMA_VERSION = 2;
 export const MANIFEST_FILE = 'manifest.json';
 
 export interface Manifest {
@@ -106,6 +107,20 @@ export async function readManifest(indexDir: string): Promise<Manifest | undefin
     throw new RagError('index-mismatch', `The index at ${indexDir} was written by a newer rag (schema ${value.schemaVersion})`, 'upgrade rag, or rebuild with --rebuild');
   }
   return value;
+}
+
+/**
+ * An index written by an older rag lacks columns this one reads and writes: searching or
+ * adding to it would fail midway, so it is refused up front (exit 5) until rebuilt.
+ */
+export function requireCurrentSchema(manifest: Manifest | undefined, indexDir: string): void {
+  if (manifest && manifest.schemaVersion < SCHEMA_VERSION) {
+    throw new RagError(
+      'index-mismatch',
+      `The index at ${indexDir} was built by an older rag (schema ${manifest.schemaVersion}, now ${SCHEMA_VERSION})`,
+      "run 'rag index --rebuild' to rebuild it",
+    );
+  }
 }
 
 export function writeManifest(indexDir: string, manifest: Manifest): Promise<void> {

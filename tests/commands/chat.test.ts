@@ -108,7 +108,7 @@ describe('rag chat (piped)', () => {
     assert.ok(two.citations.length > 0);
     const best = two.sources.find((s) => s.id === two.citations[0]);
     assert.match(`${best?.location} · ${best?.heading}`, TARGET);
-    assert.deepEqual(Object.keys(two.sources[0] ?? {}).sort(), ['chunk_id', 'cited', 'end_line', 'heading', 'id', 'location', 'path', 'score', 'start_line', 'text']);
+    assert.deepEqual(Object.keys(two.sources[0] ?? {}).sort(), ['anchor', 'chunk_id', 'cited', 'end_cell', 'end_line', 'end_page', 'heading', 'id', 'location', 'path', 'score', 'start_cell', 'start_line', 'start_page', 'text']);
     assert.equal(two.models.chat, 'llama3.2');
     assert.deepEqual((docs[2] as { sources: unknown[] }).sources.length, two.sources.length, '/sources lists the last answer\'s passages');
     assert.equal(((docs[3] as { results: Array<{ path: string }> }).results[0])?.path, 'corpus/getting-started/install.md');

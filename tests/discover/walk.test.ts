@@ -188,7 +188,7 @@ describe('default skips', () => {
     const root = await project(t, {
       'image.png': new Uint8Array([0x89, 0x50, 0x4e, 0x47]),
       'data.bin': new Uint8Array([0, 1, 2]),
-      'page.html': '<p>not yet</p>',
+      'styles.css': 'body {}',
       'README': 'readme without extension',
       'Makefile': 'all:',
       'NOTES.MD': 'upper-case extension',

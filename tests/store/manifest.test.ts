@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { RagError } from '../../src/errors.js';
 import {
-  MANIFEST_FILE, SCHEMA_VERSION, readManifest, readRecords, removeStaleRecords, tableName, writeManifest, writeRecords,
+  MANIFEST_FILE, SCHEMA_VERSION, readManifest, readRecords, removeStaleRecords, requireCurrentSchema, tableName, writeManifest, writeRecords,
   type FileRecord, type Manifest,
 } from '../../src/store/manifest.js';
 import { makeTempDir } from '../helpers/paths.js';
@@ -90,6 +90,15 @@ describe('manifest', () => {
     const d = freshDir();
     await writeManifest(d, { ...MANIFEST, schemaVersion: SCHEMA_VERSION + 1 });
     await assert.rejects(readManifest(d), assertIndexError(/newer rag/, /upgrade rag/));
+  });
+
+  it('an index written by an older rag is readable but refused for use until rebuilt', async () => {
+    const d = freshDir();
+    await writeManifest(d, { ...MANIFEST, schemaVersion: SCHEMA_VERSION - 1 });
+    const old = await readManifest(d);
+    assert.throws(() => requireCurrentSchema(old, d), assertIndexError(/built by an older rag/, /rag index --rebuild/));
+    assert.doesNotThrow(() => requireCurrentSchema({ ...MANIFEST }, d));
+    assert.doesNotThrow(() => requireCurrentSchema(undefined, d));
   });
 
   it('names a table per generation', () => {
