@@ -11,7 +11,7 @@ import { discoverFiles, relativePath, type Discovery, type SourceFile } from '..
 import { Exit, RagError } from '../errors.js';
 import { sameModel, type OllamaClient, type RetryNotice } from '../ollama.js';
 import { acquireLock } from '../store/lock.js';
-import { readManifest, readPendingRebuild, type Manifest } from '../store/manifest.js';
+import { assertOwnFolder, inspectManifest, readManifest, readPendingRebuild, removeOwnFiles, type Manifest } from '../store/manifest.js';
 import { inBatches } from './batches.js';
 import { BatchWorker } from './batch-worker.js';
 import { checkCompatible, indexRoot, planRun, resolveSettings, storedRoot, type IndexSettings, type RunPlan } from './plan.js';
@@ -69,7 +69,11 @@ interface Request {
 export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<IndexSummary> {
   const started = deps.now();
   const absPaths = await resolvePaths(opts.paths, deps.cwd);
-  const existing = await readManifest(deps.indexDir);
+  const found = await inspectManifest(deps.indexDir);
+  // Only --rebuild may start over from a damaged manifest; nothing else may guess at it.
+  if (found.state === 'damaged' && !opts.rebuild) throw found.error;
+  if (found.state === 'missing') await assertOwnFolder(deps.indexDir);
+  const existing = found.manifest;
   const settings = resolveSettings(opts, existing);
   // Checked before the lock too, so a mismatch fails fast without creating anything.
   checkCompatible(existing, settings, opts.rebuild);
@@ -77,10 +81,19 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
   if (!opts.dryRun) await fs.mkdir(deps.indexDir, { recursive: true });
   const lock = opts.dryRun ? undefined : await acquireLock(deps.indexDir, deps.pid, deps.now);
   try {
+    if (found.state === 'damaged' && !opts.dryRun) await startOver(deps.indexDir);
     return await indexLocked({ opts, deps, absPaths, existing, settings, root, started });
   } finally {
     await lock?.release();
   }
+}
+
+/** Removes what rag keeps in an index whose manifest is damaged, so that --rebuild builds it anew. */
+async function startOver(indexDir: string): Promise<void> {
+  if ((await inspectManifest(indexDir)).state !== 'damaged') return;
+  const { ChunkStore } = await import('../store/chunk-store.js');
+  await ChunkStore.dropOtherTables(indexDir, []);
+  await removeOwnFiles(indexDir);
 }
 
 async function resolvePaths(paths: string[], cwd: string): Promise<string[]> {

@@ -21,8 +21,8 @@
 import { Exit, RagError } from '../errors.js';
 import type { ChunkStore } from '../store/chunk-store.js';
 import {
-  SCHEMA_VERSION, readRecords, removePendingRebuild, removeStaleRecords, tableName, writeManifest, writePendingRebuild, writeRecords,
-  type FileRecord, type FileRecords, type Manifest,
+  RETIRED_GRACE_MS, SCHEMA_VERSION, readRecords, removePendingRebuild, removeStaleRecords, tableName, writeManifest, writePendingRebuild, writeRecords,
+  type FileRecord, type FileRecords, type Manifest, type RetiredGeneration,
 } from '../store/manifest.js';
 import type { RunPlan } from './plan.js';
 import type { PreparedFile } from './rows.js';
@@ -150,19 +150,38 @@ export class IndexWriter {
     }
     const changed = filesChanged || this.plan.switchesOver || this.plan.recovering;
     if (changed && this.store) await this.store.maintain();
-    if (changed || !this.plan.live || manifest.hasPendingWrites) {
-      const { hasPendingWrites: _done, ...settled } = manifest;
-      this.manifest = { ...settled, updatedAt: new Date(this.deps.now()).toISOString() };
+    const retired = this.retiredGenerations(manifest);
+    if (changed || !this.plan.live || manifest.hasPendingWrites || retired.length !== (manifest.retired?.length ?? 0)) {
+      const { hasPendingWrites: _done, retired: _old, ...settled } = manifest;
+      this.manifest = { ...settled, ...(retired.length > 0 ? { retired } : {}), updatedAt: new Date(this.deps.now()).toISOString() };
       await writeManifest(this.deps.indexDir, this.manifest);
     }
-    // After a rebuild the old generation goes; after any other writing run, the partial
-    // generation of an interrupted rebuild (a later --rebuild then starts afresh).
+    // After a rebuild, generations replaced long enough ago go; after any other writing run,
+    // the partial generation of an interrupted rebuild too (a later --rebuild then starts afresh).
+    const kept = [this.plan.generation, ...retired.map((r) => r.generation)];
     if (changed) {
       await removePendingRebuild(this.deps.indexDir);
-      const { ChunkStore } = await import('../store/chunk-store.js');
-      await ChunkStore.dropOtherTables(this.deps.indexDir, tableName(this.plan.generation));
-      await removeStaleRecords(this.deps.indexDir, this.plan.generation);
+      await this.dropTablesExcept(kept);
+    } else if (retired.length !== (manifest.retired?.length ?? 0)) {
+      await this.dropTablesExcept([...kept, this.plan.generation + 1]);
     }
+  }
+
+  /**
+   * The generations still kept readable after this run: a switch-over retires the one it
+   * replaces; those retired more than RETIRED_GRACE_MS ago are let go.
+   */
+  private retiredGenerations(manifest: Manifest): RetiredGeneration[] {
+    const now = this.deps.now();
+    const before = this.plan.switchesOver ? (this.plan.live?.retired ?? []) : (manifest.retired ?? []);
+    const all = this.plan.switchesOver && this.plan.live ? [...before, { generation: this.plan.live.generation, at: new Date(now).toISOString() }] : before;
+    return all.filter((r) => r.generation !== this.plan.generation && now - Date.parse(r.at) < RETIRED_GRACE_MS);
+  }
+
+  private async dropTablesExcept(generations: number[]): Promise<void> {
+    const { ChunkStore } = await import('../store/chunk-store.js');
+    await ChunkStore.dropOtherTables(this.deps.indexDir, generations.map(tableName));
+    await removeStaleRecords(this.deps.indexDir, generations);
   }
 
   /** The manifest to end under; a rebuild that embedded nothing (e.g. only empty files) must still switch over. */
@@ -196,8 +215,8 @@ export class IndexWriter {
     if (this.plan.mode === 'rebuild') {
       // A fresh rebuild: what an earlier, interrupted one left goes first, so that its
       // records can never be taken for this one's.
-      await ChunkStore.dropOtherTables(this.deps.indexDir, tableName(this.plan.live!.generation));
-      await removeStaleRecords(this.deps.indexDir, this.plan.live!.generation);
+      const live = this.plan.live!;
+      await this.dropTablesExcept([live.generation, ...(live.retired ?? []).map((r) => r.generation)]);
     }
     this.store = await ChunkStore.open(this.deps.indexDir, tableName(this.plan.generation), { dimensions, create: true });
     this.manifest = await this.newManifest(dimensions);

@@ -16,15 +16,27 @@ export interface OpenIndex {
   store: ChunkStore;
 }
 
+/** Opens the live table. A --rebuild may switch generations between reading the manifest and opening its table: then read it again. */
 export async function openIndex(indexDir: string, exists: boolean): Promise<OpenIndex> {
-  const manifest = exists ? await readManifest(indexDir) : undefined;
+  let manifest = exists ? await readManifest(indexDir) : undefined;
   if (!manifest) {
     throw new RagError('index-missing', `No index found at ${indexDir}`, "run 'rag index <folder>' first, or point --db/RAG_DB at an index");
   }
   const { ChunkStore } = await import('../store/chunk-store.js');
-  const store = await ChunkStore.open(indexDir, tableName(manifest.generation), { dimensions: manifest.dimensions, create: false });
-  return { manifest, store };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const store = await ChunkStore.open(indexDir, tableName(manifest.generation), { dimensions: manifest.dimensions, create: false });
+      return { manifest, store };
+    } catch (err) {
+      const now = await readManifest(indexDir).catch(() => undefined);
+      if (attempt >= OPEN_ATTEMPTS || !now || now.generation === manifest.generation) throw err;
+      manifest = now;
+    }
+  }
 }
+
+/** Generations a reader follows when they switch under it (each switch is a whole --rebuild, so one is plenty). */
+const OPEN_ATTEMPTS = 3;
 
 export interface RetrieveOptions {
   topK: number;

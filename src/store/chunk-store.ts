@@ -207,11 +207,18 @@ export class ChunkStore {
     }
   }
 
-  /** Drops every table except `keep`: the leftovers of a rebuild or an interrupted one. */
-  static async dropOtherTables(indexDir: string, keep: string): Promise<void> {
-    const db = await lancedb.connect(path.join(indexDir, DB_FOLDER));
-    for (const name of await db.tableNames()) {
-      if (name !== keep) await db.dropTable(name);
+  /**
+   * Drops rag's own tables (`chunks_g<n>`) except those in `keep`: replaced generations and
+   * the leftovers of an interrupted rebuild. Tables rag did not name are never touched.
+   */
+  static async dropOtherTables(indexDir: string, keep: readonly string[]): Promise<void> {
+    try {
+      const db = await lancedb.connect(path.join(indexDir, DB_FOLDER));
+      for (const name of await db.tableNames()) {
+        if (/^chunks_g\d+$/.test(name) && !keep.includes(name)) await db.dropTable(name);
+      }
+    } catch (err) {
+      throw storageError(`Cannot remove old tables in ${indexDir}`, err);
     }
   }
 
