@@ -64,6 +64,7 @@ interface Request {
   settings: IndexSettings;
   root: string;
   started: number;
+  isLocked: (() => Promise<boolean>) | undefined;
 }
 
 export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<IndexSummary> {
@@ -82,7 +83,7 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
   const lock = opts.dryRun ? undefined : await acquireLock(deps.indexDir, deps.pid, deps.now);
   try {
     if (found.state === 'damaged' && !opts.dryRun) await startOver(deps.indexDir);
-    return await indexLocked({ opts, deps, absPaths, existing, settings, root, started });
+    return await indexLocked({ opts, deps, absPaths, existing, settings, root, started, isLocked: lock ? () => lock.isHeld() : undefined });
   } finally {
     await lock?.release();
   }
@@ -113,7 +114,7 @@ async function indexLocked(req: Request): Promise<IndexSummary> {
   const plan = await planLocked(req);
   const rootRel = storedRoot(deps.indexDir, req.root);
   const writer = await IndexWriter.open(plan, {
-    indexDir: deps.indexDir, root: rootRel, now: deps.now,
+    indexDir: deps.indexDir, root: rootRel, now: deps.now, ...(req.isLocked ? { isLocked: req.isLocked } : {}),
     modelDigest: async () => (await deps.ollama().listModels().catch(() => [])).find((m) => sameModel(m.name, plan.settings.embedModel))?.digest,
   });
   const discovery = await discover(req);

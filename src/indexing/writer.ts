@@ -37,6 +37,8 @@ export interface WriterDeps {
   now: () => number;
   /** The embedding model's digest, for a manifest this run creates; undefined when unknown. */
   modelDigest: () => Promise<string | undefined>;
+  /** Whether this run still holds the index's lock (someone may have deleted it by hand). */
+  isLocked?: () => Promise<boolean>;
 }
 
 export class IndexWriter {
@@ -102,6 +104,7 @@ export class IndexWriter {
       // undefined: only empty files in this batch and no index yet, so nothing to store but records.
       if (dims !== undefined) {
         const store = await this.openStore(dims);
+        await this.assertLocked();
         await this.markPending();
         const rows = prepared.flatMap((p) => p.rows.map(({ embedText: _e, ...row }) => ({ ...row, vector: row.vector! })));
         await store.replaceFiles(prepared.map((p) => p.file.relPath), rows, { hasNoRowsYet: this.plan.startsEmpty });
@@ -111,6 +114,20 @@ export class IndexWriter {
     if (prepared.length > 0 || touched) {
       this.recordsDirty = true;
       await this.saveRecordsWhenDue();
+    }
+  }
+
+  /**
+   * Stops before a write when the lock file no longer names this run: another writer may be
+   * in, and two writers appending to one table would store passages twice.
+   */
+  private async assertLocked(): Promise<void> {
+    if (this.deps.isLocked && !(await this.deps.isLocked())) {
+      throw new RagError(
+        Exit.index,
+        `The lock on the index at ${this.deps.indexDir} was removed while this run was writing`,
+        "run 'rag index' again when no other run is writing: the files done so far are kept",
+      );
     }
   }
 

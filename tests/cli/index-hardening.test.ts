@@ -3,7 +3,8 @@
  * readers, folders rag did not create, a corrupt manifest.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { rebuildWhileReading } from '../../bench/rebuild-while-reading.js';
@@ -15,7 +16,7 @@ import { startStub } from '../ollama-stub/server.js';
 import { assertOneErrorLine } from '../helpers/assertions.js';
 import { cleanBuild, storedRows } from '../helpers/index-rows.js';
 import { tempDir } from '../helpers/paths.js';
-import { spawnRag } from '../helpers/spawn-rag.js';
+import { spawnRag, startRag } from '../helpers/spawn-rag.js';
 import { runRag } from '../helpers/test-io.js';
 
 function writeDocs(dir: string, count = 6): void {
@@ -107,5 +108,108 @@ describe('a corrupt manifest', () => {
     assert.deepEqual(await storedRows(env.RAG_DB), await cleanBuild(d.dir, ['docs'], stub));
     const search = await spawnRag(['search', 'river'], { cwd: d.dir, env });
     assert.equal(search.code, 0, search.stderr);
+  });
+});
+
+describe('locks name their owner', () => {
+  /** A live process that is not rag, whose pid a leftover lock may name after pid reuse. */
+  function someOtherProcess(t: { after: (fn: () => void) => void }): number {
+    const child = spawn('sleep', ['60'], { stdio: 'ignore' });
+    t.after(() => child.kill('SIGKILL'));
+    assert.ok(child.pid);
+    return child.pid;
+  }
+
+  it('a lock naming a live process that is not rag is stale, with or without its start time', async (t) => {
+    const stub = await startStub();
+    const d = tempDir();
+    t.after(async () => {
+      d.cleanup();
+      await stub.close();
+    });
+    writeDocs(d.dir);
+    const db = path.join(d.dir, 'db');
+    const pid = someOtherProcess(t);
+    mkdirSync(db);
+    writeFileSync(path.join(db, 'lock'), JSON.stringify({ pid }));
+    const first = await spawnRag(['index', 'docs'], { cwd: d.dir, env: { OLLAMA_HOST: stub.url, RAG_DB: db } });
+    assert.equal(first.code, 0, first.stderr);
+    writeFileSync(path.join(d.dir, 'docs', 'note-0.md'), '# Changed\n\nA new text.\n');
+    writeFileSync(path.join(db, 'lock'), JSON.stringify({ pid, startedAt: 'x', processStart: '1', command: 'rag index' }));
+    const second = await spawnRag(['index', 'docs'], { cwd: d.dir, env: { OLLAMA_HOST: stub.url, RAG_DB: db } });
+    assert.equal(second.code, 0, second.stderr);
+    assert.ok(!existsSync(path.join(db, 'lock')));
+  });
+
+  it('a lock.break left by a dead taker does not block', async (t) => {
+    const stub = await startStub();
+    const d = tempDir();
+    t.after(async () => {
+      d.cleanup();
+      await stub.close();
+    });
+    writeDocs(d.dir);
+    const db = path.join(d.dir, 'db');
+    mkdirSync(db);
+    const pid = someOtherProcess(t);
+    writeFileSync(path.join(db, 'lock'), JSON.stringify({ pid: 999_999_999 }));
+    writeFileSync(path.join(db, 'lock.break'), JSON.stringify({ pid }));
+    const res = await spawnRag(['index', 'docs'], { cwd: d.dir, env: { OLLAMA_HOST: stub.url, RAG_DB: db } });
+    assert.equal(res.code, 0, res.stderr);
+    assert.ok(!existsSync(path.join(db, 'lock.break')));
+  });
+
+  it('the lock deleted mid-run: the first writer stops (exit 5), and no passage is stored twice', async (t) => {
+    const stub = await startStub({ cost: { embedMsPerRequest: 30 } });
+    const d = tempDir();
+    t.after(async () => {
+      d.cleanup();
+      await stub.close();
+    });
+    writeDocs(d.dir, 60);
+    const db = path.join(d.dir, 'db');
+    const env = { OLLAMA_HOST: stub.url, RAG_DB: db };
+    const a = startRag(['index', '--batch-size', '1', 'docs'], { cwd: d.dir, env });
+    const deadline = Date.now() + 30_000;
+    while (!existsSync(path.join(db, 'manifest.json'))) {
+      assert.ok(Date.now() < deadline, 'the first run never wrote');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    rmSync(path.join(db, 'lock'));
+    const b = startRag(['index', '--batch-size', '1', 'docs'], { cwd: d.dir, env });
+    const [ra, rb] = await Promise.all([a.done, b.done]);
+    assert.equal(rb.code, 0, rb.stderr);
+    assert.equal(ra.code, 5, ra.stderr);
+    assertOneErrorLine(ra.stderr, /lock on the index .* was removed while this run was writing/);
+    stub.setCost({});
+    const rows = await storedRows(db);
+    assert.equal(new Set(rows.map((r) => r.id)).size, rows.length, 'duplicate ids');
+    assert.deepEqual(rows, await cleanBuild(d.dir, ['docs'], stub));
+  });
+});
+
+describe('replaced generations', () => {
+  it('a later run drops a generation retired more than a minute ago, and keeps the live one', async (t) => {
+    const stub = await startStub();
+    const d = tempDir();
+    t.after(async () => {
+      d.cleanup();
+      await stub.close();
+    });
+    writeDocs(d.dir);
+    const db = path.join(d.dir, 'db');
+    const env = { OLLAMA_HOST: stub.url, RAG_DB: db };
+    assert.equal((await spawnRag(['index', 'docs'], { cwd: d.dir, env })).code, 0);
+    assert.equal((await spawnRag(['index', '--rebuild', 'docs'], { cwd: d.dir, env })).code, 0);
+    const tables = () => readdirSync(path.join(db, 'lance')).filter((n) => n.endsWith('.lance')).sort();
+    assert.deepEqual(tables(), ['chunks_g1.lance', 'chunks_g2.lance']);
+    const manifest = await readManifest(db);
+    assert.deepEqual(manifest?.retired?.map((r) => r.generation), [1]);
+    writeFileSync(path.join(db, 'manifest.json'), JSON.stringify({ ...manifest, retired: [{ generation: 1, at: new Date(Date.now() - 61_000).toISOString() }] }));
+    const later = await spawnRag(['index', 'docs'], { cwd: d.dir, env });
+    assert.equal(later.code, 0, later.stderr);
+    assert.deepEqual(tables(), ['chunks_g2.lance']);
+    assert.equal((await readManifest(db))?.retired, undefined);
+    assert.ok(!existsSync(path.join(db, 'files_g1.json')));
   });
 });

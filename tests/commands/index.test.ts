@@ -19,6 +19,7 @@ import { documentText } from '../../src/embed.js';
 import { FILES_PER_BATCH } from '../../src/indexing/run.js';
 import { readManifest, tableName } from '../../src/store/manifest.js';
 import { ChunkStore } from '../../src/store/chunk-store.js';
+import { processStart } from '../../src/store/lock.js';
 import type { IndexJson as IndexDoc, SearchJson as SearchDoc } from '../../src/render/json.js';
 import { startStub, type Stub } from '../ollama-stub/server.js';
 import { startTestStub } from '../helpers/stub.js';
@@ -312,9 +313,9 @@ describe('rag index: the index is tied to its model and chunk settings', () => {
     const manifest = await readManifest(t.db);
     assert.equal(manifest?.embedModel, 'mxbai-embed-large');
     assert.equal(manifest?.generation, 2);
-    // Only the new generation is left: one table, one records file.
-    assert.deepEqual(readdirSync(path.join(t.db, 'lance')).filter((n) => n.endsWith('.lance')), [`${tableName(2)}.lance`]);
-    assert.deepEqual(readdirSync(t.db).filter((n) => n.startsWith('files_')), ['files_g2.json']);
+    // The replaced generation stays readable for readers that opened it, until a later run.
+    assert.deepEqual(readdirSync(path.join(t.db, 'lance')).filter((n) => n.endsWith('.lance')).sort(), [`${tableName(1)}.lance`, `${tableName(2)}.lance`]);
+    assert.deepEqual(readdirSync(t.db).filter((n) => n.startsWith('files_')).sort(), ['files_g1.json', 'files_g2.json']);
 
     const rowsAfter = await storedRows(t.db);
     const oldIds = new Set(rowsBefore.map((r) => r.id));
@@ -539,8 +540,9 @@ describe('rag index: Ollama failures', () => {
     const manifest = await readManifest(db);
     assert.deepEqual([manifest?.generation, manifest?.embedModel, manifest?.hasPendingWrites], [2, 'mxbai-embed-large', undefined]);
     assert.ok(!existsSync(path.join(db, 'rebuild.json')));
-    assert.deepEqual(tables(db), ['chunks_g2.lance']);
-    assert.deepEqual(readdirSync(db).filter((n) => n.startsWith('files_')), ['files_g2.json']);
+    assert.deepEqual(tables(db), ['chunks_g1.lance', 'chunks_g2.lance'], 'the replaced generation is retired, not dropped yet');
+    assert.deepEqual(manifest?.retired?.map((r) => r.generation), [1]);
+    assert.deepEqual(readdirSync(db).filter((n) => n.startsWith('files_')).sort(), ['files_g1.json', 'files_g2.json']);
     assert.deepEqual(await storedRows(db), await cleanBuild(t.dir, ['--embed-model', 'mxbai-embed-large', 'docs'], stub));
   });
 
@@ -647,7 +649,8 @@ describe('rag index: the writer lock', () => {
     mkdirSync(db);
     const env = { OLLAMA_HOST: stub.url, RAG_DB: db };
     const lock = path.join(db, 'lock');
-    const held = JSON.stringify({ pid: sleeper.pid, startedAt: '2025-01-01T00:00:00.000Z' });
+    // The holder's start time as the lock records it: this live process is the one that took it.
+    const held = JSON.stringify({ pid: sleeper.pid, startedAt: '2025-01-01T00:00:00.000Z', processStart: await processStart(sleeper.pid!) });
     writeFileSync(lock, held);
     assertFailsWith(await runRag(['index', 'docs'], { cwd: t.dir, env }), 5, new RegExp(`locked by another 'rag index' \\(pid ${sleeper.pid}\\b`));
     assert.equal(readFileSync(lock, 'utf8'), held, 'the holder keeps its lock');
