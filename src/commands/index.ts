@@ -82,6 +82,7 @@ export async function indexCommand(opts: IndexCommandOptions, ctx: Context): Pro
   }
   if (!ctx.quiet) {
     io.stderr.write(`${errStyle.green(indexSummaryLine(summary))}\n`);
+    if (summary.repaired.length > 0) io.stderr.write(`Repaired the index: the passages of ${summary.repaired.length} file(s) were missing or stored twice, and were stored again.\n`);
     if (summary.resumedFiles > 0) io.stderr.write(`Resumed the interrupted rebuild: ${summary.resumedFiles} file(s) were already done.\n`);
     if (summary.skipped.length > 0 && !ctx.verbose && !opts.dryRun) {
       io.stderr.write(errStyle.dim(`${summary.skipped.length} file(s) skipped; run with --verbose to see which and why.\n`));

@@ -30,6 +30,8 @@ export interface IndexSummary {
   elapsedMs: number;
   /** Files an interrupted --rebuild had finished, which this run resumed from (0: none). */
   resumedFiles: number;
+  /** Files whose stored passages did not match their record (lost or stored twice): read and stored again. */
+  repaired: string[];
   /** Per-file changes, for --dry-run and --verbose. */
   changes: Array<{ path: string; change: FileChange; chunks?: number }>;
 }

@@ -47,6 +47,8 @@ export class IndexWriter {
   private manifest: Manifest | undefined;
   private recordsDirty = false;
   private recordsSavedAt = -Infinity;
+  /** The table held rows no record accounts for: finish() removes them. */
+  private hasOrphans = false;
   private chain: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -61,6 +63,41 @@ export class IndexWriter {
   static async open(plan: RunPlan, deps: WriterDeps): Promise<IndexWriter> {
     const records = plan.readsRecords ? await readRecords(deps.indexDir, plan.generation) : new Map<string, FileRecord>();
     return new IndexWriter(plan, deps, records);
+  }
+
+  /**
+   * Checks the live table against the records before an update run: files whose passages
+   * are missing (or stored twice) lose their record, so this run reads and stores them
+   * again; rows of files with no record are removed at the end. A table that cannot be read
+   * is damage (exit 5, --rebuild); a missing one is rebuilt from the files. Returns the paths
+   * that will be re-indexed.
+   */
+  async reconcile(): Promise<string[]> {
+    const live = this.plan.startManifest;
+    if (this.plan.mode !== 'update' || !live) return [];
+    const { ChunkStore } = await import('../store/chunk-store.js');
+    let store: ChunkStore;
+    try {
+      store = await ChunkStore.open(this.deps.indexDir, tableName(live.generation), { dimensions: live.dimensions, create: false });
+    } catch (err) {
+      if (!(err instanceof RagError && /has no data table/.test(err.message))) throw err;
+      const lost = this.recordedPaths();
+      this.records.clear();
+      return lost.sort();
+    }
+    const total = this.chunksTotal();
+    // The cheap check first: a full scan of the paths only when the counts disagree.
+    if ((await store.checkedCount(this.deps.indexDir)) === total) return [];
+    const counts = await store.pathCounts(this.deps.indexDir);
+    const mismatched = [...this.records.values()].filter((r) => (counts.get(r.path) ?? 0) !== r.chunks).map((r) => r.path);
+    this.hasOrphans = [...counts.keys()].some((p) => !this.records.has(p));
+    const twice = mismatched.filter((p) => (counts.get(p) ?? 0) > (this.records.get(p)?.chunks ?? 0));
+    if (twice.length > 0 && !this.plan.dryRun) {
+      await this.assertLocked();
+      await store.removeFiles(twice);
+    }
+    for (const p of mismatched) this.records.delete(p);
+    return mismatched.sort();
   }
 
   record(relPath: string): FileRecord | undefined {
@@ -124,7 +161,7 @@ export class IndexWriter {
   private async assertLocked(): Promise<void> {
     if (this.deps.isLocked && !(await this.deps.isLocked())) {
       throw new RagError(
-        Exit.index,
+        'locked',
         `The lock on the index at ${this.deps.indexDir} was removed while this run was writing`,
         "run 'rag index' again when no other run is writing: the files done so far are kept",
       );
@@ -161,11 +198,11 @@ export class IndexWriter {
     const manifest = await this.manifestToFinish();
     if (!manifest) return;
     if (this.recordsDirty || this.plan.switchesOver) await writeRecords(this.deps.indexDir, this.plan.generation, this.records);
-    if (this.plan.recovering) {
+    if (this.plan.recovering || this.hasOrphans) {
       const store = this.store ?? (await this.openExisting(manifest));
       await store.removeFilesExcept(new Set(this.records.keys()));
     }
-    const changed = filesChanged || this.plan.switchesOver || this.plan.recovering;
+    const changed = filesChanged || this.plan.switchesOver || this.plan.recovering || this.hasOrphans;
     if (changed && this.store) await this.store.maintain();
     const retired = this.retiredGenerations(manifest);
     if (changed || !this.plan.live || manifest.hasPendingWrites || retired.length !== (manifest.retired?.length ?? 0)) {

@@ -213,3 +213,63 @@ describe('replaced generations', () => {
     assert.ok(!existsSync(path.join(db, 'files_g1.json')));
   });
 });
+
+describe('damage is noticed and repaired', () => {
+  async function indexed(t: { after: (fn: () => Promise<void>) => void }) {
+    const stub = await startStub();
+    const d = tempDir();
+    t.after(async () => {
+      d.cleanup();
+      await stub.close();
+    });
+    writeDocs(d.dir);
+    const db = path.join(d.dir, 'db');
+    const env = { OLLAMA_HOST: stub.url, RAG_DB: db };
+    assert.equal((await runRag(['index', 'docs'], { cwd: d.dir, env })).code, 0);
+    return { stub, cwd: d.dir, db, env };
+  }
+
+  it('the table folder deleted: status exits 5; index re-embeds everything and says so; status is ready again', async (t) => {
+    const { stub, cwd, db, env } = await indexed(t);
+    rmSync(path.join(db, 'lance'), { recursive: true });
+    const status = await spawnRag(['status'], { cwd, env });
+    assert.equal(status.code, 5, status.stderr);
+    assert.match(status.stderr, /^rag: The index at .* has no data table/m);
+    const repair = await spawnRag(['index', 'docs'], { cwd, env });
+    assert.equal(repair.code, 0, repair.stderr);
+    assert.match(repair.stderr, /Repaired the index: the passages of 6 file\(s\)/);
+    assert.deepEqual(await storedRows(db), await cleanBuild(cwd, ['docs'], stub));
+    assert.equal((await spawnRag(['status'], { cwd, env })).code, 0);
+  });
+
+  it('the data files deleted: status and index exit 5 with one line (no panic), --rebuild repairs', async (t) => {
+    const { stub, cwd, db, env } = await indexed(t);
+    const data = path.join(db, 'lance', 'chunks_g1.lance', 'data');
+    for (const f of readdirSync(data)) rmSync(path.join(data, f));
+    const status = await spawnRag(['status'], { cwd, env });
+    assert.equal(status.code, 5, status.stderr);
+    assert.match(status.stderr, /^rag: The index at .* is damaged/m);
+    assert.doesNotMatch(status.stderr, /panicked|report it/);
+    writeFileSync(path.join(cwd, 'docs', 'note-0.md'), '# Changed\n\nNew words.\n');
+    const index = await spawnRag(['index', 'docs'], { cwd, env });
+    assert.equal(index.code, 5, index.stderr);
+    assertOneErrorLine(index.stderr, /is damaged: .* — run 'rag index --rebuild'/);
+    const rebuilt = await spawnRag(['index', '--rebuild', 'docs'], { cwd, env });
+    assert.equal(rebuilt.code, 0, rebuilt.stderr);
+    assert.deepEqual(await storedRows(db), await cleanBuild(cwd, ['docs'], stub));
+  });
+
+  it('orphan rows (the records file and a document deleted) are reconciled away', async (t) => {
+    const { stub, cwd, db, env } = await indexed(t);
+    rmSync(path.join(db, 'files_g1.json'));
+    rmSync(path.join(cwd, 'docs', 'note-3.md'));
+    const status = await spawnRag(['status'], { cwd, env });
+    assert.equal(status.code, 5, status.stderr);
+    const index = await spawnRag(['index', 'docs'], { cwd, env });
+    assert.equal(index.code, 0, index.stderr);
+    const rows = await storedRows(db);
+    assert.ok(!rows.some((r) => r.path === 'docs/note-3.md'), 'the deleted file is gone');
+    assert.deepEqual(rows, await cleanBuild(cwd, ['docs'], stub));
+    assert.equal((await spawnRag(['status'], { cwd, env })).code, 0);
+  });
+});
