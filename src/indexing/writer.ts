@@ -24,6 +24,7 @@ import {
   RETIRED_GRACE_MS, SCHEMA_VERSION, readRecords, removePendingRebuild, removeStaleRecords, tableName, writeManifest, writePendingRebuild, writeRecords,
   type FileRecord, type FileRecords, type Manifest, type RetiredGeneration,
 } from '../store/manifest.js';
+import { storageWriteError } from '../store/write-errors.js';
 import type { RunPlan } from './plan.js';
 import type { PreparedFile } from './rows.js';
 
@@ -131,7 +132,9 @@ export class IndexWriter {
   /** Writes a batch of changed files (vectors filled), then their records; batches are written in call order. */
   write(prepared: PreparedFile[], touched: boolean): Promise<void> {
     if (this.plan.dryRun) return Promise.resolve();
-    this.chain = this.chain.then(() => this.writeBatch(prepared, touched));
+    this.chain = this.chain.then(() => this.writeBatch(prepared, touched).catch((err: unknown) => {
+      throw storageWriteError(this.deps.indexDir, err);
+    }));
     return this.chain;
   }
 
@@ -187,6 +190,14 @@ export class IndexWriter {
 
   /** Ends the run: drops the rows of `removed`, reconciles after a crash, then makes the result live. */
   async finish(removed: string[], filesChanged: boolean): Promise<void> {
+    try {
+      await this.finishRun(removed, filesChanged);
+    } catch (err) {
+      throw storageWriteError(this.deps.indexDir, err);
+    }
+  }
+
+  private async finishRun(removed: string[], filesChanged: boolean): Promise<void> {
     if (this.plan.dryRun) return;
     if (removed.length > 0 && this.manifest) {
       const store = this.store ?? (await this.openExisting(this.manifest));

@@ -273,3 +273,30 @@ describe('damage is noticed and repaired', () => {
     assert.equal((await spawnRag(['status'], { cwd, env })).code, 0);
   });
 });
+
+describe('storage errors on writes', () => {
+  it('a write LanceDB cannot make: exit 5 naming the index folder, the files done so far kept', async (t) => {
+    const stub = await startStub();
+    const d = tempDir();
+    t.after(async () => {
+      d.cleanup();
+      await stub.close();
+    });
+    writeDocs(d.dir);
+    const db = path.join(d.dir, 'db');
+    const env = { OLLAMA_HOST: stub.url, RAG_DB: db };
+    assert.equal((await spawnRag(['index', 'docs'], { cwd: d.dir, env })).code, 0);
+    const before = await storedRows(db);
+    // LanceDB's transaction folder replaced by a file: reads work, every commit fails.
+    const data = path.join(db, 'lance', 'chunks_g1.lance', '_transactions');
+    rmSync(data, { recursive: true });
+    writeFileSync(data, '');
+    writeFileSync(path.join(d.dir, 'docs', 'note-0.md'), '# Changed\n\nNew words about the harbour.\n');
+    const res = await spawnRag(['index', 'docs'], { cwd: d.dir, env });
+    assert.equal(res.code, 5, res.stderr);
+    assertOneErrorLine(res.stderr, new RegExp(`Cannot write the index at ${db.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .* — .*the files indexed so far are kept`));
+    assert.doesNotMatch(res.stderr, /report it/);
+    assert.equal((await readManifest(db))?.generation, 1);
+    assert.ok(before.length > 0);
+  });
+});
