@@ -1,4 +1,5 @@
 /** `rag index`: options in, the index run (indexing/run.ts), a summary out. */
+import path from 'node:path';
 import type { Context } from '../context.js';
 import { runIndex, type IndexSummary } from '../indexing/run.js';
 import { indexJson, writeJson } from '../render/json.js';
@@ -82,10 +83,18 @@ export async function indexCommand(opts: IndexCommandOptions, ctx: Context): Pro
   }
   if (!ctx.quiet) {
     io.stderr.write(`${errStyle.green(indexSummaryLine(summary))}\n`);
+    if (summary.pathsAreNew && foundInParent(ctx)) {
+      io.stderr.write(`Note: these paths are new to the index at ${summary.indexDir}, found in a parent folder; pass --db to use another index.\n`);
+    }
     if (summary.repaired.length > 0) io.stderr.write(`Repaired the index: the passages of ${summary.repaired.length} file(s) were missing or stored twice, and were stored again.\n`);
     if (summary.resumedFiles > 0) io.stderr.write(`Resumed the interrupted rebuild: ${summary.resumedFiles} file(s) were already done.\n`);
     if (summary.skipped.length > 0 && !ctx.verbose && !opts.dryRun) {
       io.stderr.write(errStyle.dim(`${summary.skipped.length} file(s) skipped; run with --verbose to see which and why.\n`));
     }
   }
+}
+
+/** The index was found by walking up from the cwd, not named and not the cwd's own. */
+function foundInParent(ctx: Context): boolean {
+  return !ctx.index.isExplicit && path.dirname(ctx.index.dir) !== ctx.io.cwd;
 }

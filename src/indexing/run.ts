@@ -118,13 +118,15 @@ async function indexLocked(req: Request): Promise<IndexSummary> {
     modelDigest: async () => (await deps.ollama().listModels().catch(() => [])).find((m) => sameModel(m.name, plan.settings.embedModel))?.digest,
   });
   const repaired = await writer.reconcile();
+  const scopes = scopesOf(req);
+  const pathsAreNew = plan.live !== undefined && !writer.recordedPaths().some((p) => inScope(p, scopes));
   const discovery = await discover(req);
-  const { candidates, unchanged, removedPaths } = sortOut(discovery, writer, plan, scopesOf(req));
+  const { candidates, unchanged, removedPaths } = sortOut(discovery, writer, plan, scopes);
   const summary: IndexSummary = {
     indexDir: deps.indexDir, root: req.root, dryRun: opts.dryRun, embedModel: plan.settings.embedModel, dimensions: plan.dimensions,
     filesSeen: discovery.files.length, new: 0, changed: 0, unchanged, removed: 0, skipped: [...discovery.skipped],
     chunksEmbedded: 0, chunksReused: 0, chunksTotal: 0, embedRequests: 0, elapsedMs: 0, changes: [],
-    resumedFiles: plan.mode === 'resume' ? writer.recordedPaths().length : 0, repaired,
+    resumedFiles: plan.mode === 'resume' ? writer.recordedPaths().length : 0, repaired, pathsAreNew,
   };
   if (discovery.files.length === 0 && removedPaths.length === 0) throw noFiles(opts.paths, summary);
 

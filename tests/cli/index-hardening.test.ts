@@ -300,3 +300,31 @@ describe('storage errors on writes', () => {
     assert.ok(before.length > 0);
   });
 });
+
+describe('which index a run writes to', () => {
+  it('the summary names the index; paths new to an index found in a parent folder are noted on stderr', async (t) => {
+    const stub = await startStub();
+    const d = tempDir();
+    t.after(async () => {
+      d.cleanup();
+      await stub.close();
+    });
+    writeDocs(d.dir);
+    const env = { OLLAMA_HOST: stub.url };
+    const own = await spawnRag(['index', 'docs'], { cwd: d.dir, env });
+    assert.equal(own.code, 0, own.stderr);
+    const index = path.join(d.dir, '.rag');
+    assert.match(own.stderr, new RegExp(`^Indexed 6 files .* · index ${index.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+    assert.doesNotMatch(own.stderr, /Note:/);
+
+    const sub = path.join(d.dir, 'sub');
+    mkdirSync(path.join(sub, 'more'), { recursive: true });
+    writeFileSync(path.join(sub, 'more', 'a.md'), '# A\n\nA new folder of notes.\n');
+    const fromSub = await spawnRag(['index', '--json', 'more'], { cwd: sub, env });
+    assert.equal(fromSub.code, 0, fromSub.stderr);
+    assert.equal((JSON.parse(fromSub.stdout) as { index: string }).index, index);
+    assert.match(fromSub.stderr, new RegExp(`^Note: these paths are new to the index at ${index.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, found in a parent folder; pass --db to use another index\\.$`, 'm'));
+    const again = await spawnRag(['index', 'more'], { cwd: sub, env });
+    assert.doesNotMatch(again.stderr, /Note:/, 'no longer new');
+  });
+});
