@@ -14,6 +14,7 @@ export interface IndexCommandOptions {
   include: string[];
   exclude: string[];
   gitignore: boolean;
+  follow: boolean;
   rebuild: boolean;
   dryRun: boolean;
   pull: boolean;
@@ -38,6 +39,7 @@ export async function indexCommand(opts: IndexCommandOptions, ctx: Context): Pro
         include: opts.include,
         exclude: opts.exclude,
         useGitignore: opts.gitignore,
+        follow: opts.follow,
         maxFileSizeBytes: Math.round(settings.maxFileSizeMb * 1024 * 1024),
         rebuild: opts.rebuild,
         dryRun: opts.dryRun,

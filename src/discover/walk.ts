@@ -9,7 +9,8 @@ import { compileGlobs } from './globs.js';
 import { loadLayers, loadLayersAbove, stackLayers, testIgnored, type IgnoreLayer } from './ignore-rules.js';
 import { describeFsError, isErrnoException, sizeLimitReason } from '../load/text.js';
 import { relativePath, withTrailingSep } from './path-forms.js';
-import { isTextCandidate } from '../formats.js';
+import { isUnreadableFormat, notIndexedReason } from '../formats.js';
+import { secretReason } from './secrets.js';
 import type { SkippedFile } from '../types.js';
 
 export { relativePath } from './path-forms.js';
@@ -26,6 +27,8 @@ export interface DiscoverOptions {
   /** Honour `.gitignore` files and `.git/info/exclude`. `.ragignore` files are honoured regardless. */
   useGitignore: boolean;
   maxFileSizeBytes: number;
+  /** Follow symlinks that lead outside the named paths (as ripgrep's --follow); default: only those within. */
+  follow?: boolean;
 }
 
 export interface SourceFile {
@@ -86,7 +89,8 @@ export async function discoverFiles(paths: string[], options: DiscoverOptions): 
     options,
     indexDirReal: await realpathOr(options.indexDir, options.indexDir),
     isExcluded: compileGlobs(options.exclude),
-    isIncluded: options.include.length > 0 ? compileGlobs(options.include) : isTextCandidate,
+    isIncluded: options.include.length > 0 ? compileGlobs(options.include) : undefined,
+    roots: await Promise.all(paths.map((p) => realpathOr(path.resolve(p), path.resolve(p)))),
     limit: createLimiter(FS_CONCURRENCY),
     found: [],
     skipped: [],
@@ -114,7 +118,10 @@ interface Walk {
   options: DiscoverOptions;
   indexDirReal: string;
   isExcluded: (relPath: string) => boolean;
-  isIncluded: (relPath: string) => boolean;
+  /** The --include globs; undefined: the formats table decides. */
+  isIncluded: ((relPath: string) => boolean) | undefined;
+  /** Real paths of the named paths: where symlinks may lead unless `options.follow`. */
+  roots: string[];
   limit: Limiter;
   found: Candidate[];
   skipped: SkippedFile[];
@@ -156,6 +163,9 @@ async function discoverPath(walk: Walk, given: string): Promise<boolean> {
   if (stats.isDirectory()) {
     const layers = await loadLayersAbove(walk, abs);
     await walkFolder(walk, { abs, rel, realChain: [real], layers, isViaSymlink: real !== abs });
+  } else if (isUnreadableFormat(abs)) {
+    // Named or not, a binary format is never read as text.
+    walk.skipped.push({ relPath: rel, reason: 'unsupported format' });
   } else {
     addFile(walk, abs, rel, stats, real !== abs);
   }
@@ -192,6 +202,15 @@ async function visitEntry(walk: Walk, folder: Folder, entry: Dirent): Promise<vo
   if (entry.isFile()) {
     if (!isFileWanted(walk, folder, abs, rel)) return;
     return statAndAddFile(walk, abs, rel, folder.isViaSymlink);
+  }
+  if (entry.isSymbolicLink() && !walk.options.follow) {
+    const target = await walk.limit(() => fs.realpath(abs)).catch(() => undefined);
+    if (target !== undefined && !walk.roots.some((root) => isWithin(root, target))) {
+      if (!testIgnored(folder.layers, abs, false).isIgnored && !walk.isExcluded(rel)) {
+        walk.skipped.push({ relPath: rel, reason: 'symlink outside the indexed folders (--follow to follow it)' });
+      }
+      return;
+    }
   }
 
   // Symlinks, special files, and entries the file system did not type (DT_UNKNOWN) need a stat.
@@ -245,8 +264,23 @@ async function visitFolder(
   });
 }
 
+/**
+ * Whether a file found in a folder is read. Ignored, excluded and (with --include) not
+ * included files are left out silently: the user asked for that. Secret files and formats
+ * rag does not read are left out with a reason, so they are counted as skipped.
+ */
 function isFileWanted(walk: Walk, folder: Folder, abs: string, rel: string): boolean {
-  return !testIgnored(folder.layers, abs, false).isIgnored && !walk.isExcluded(rel) && walk.isIncluded(rel);
+  if (testIgnored(folder.layers, abs, false).isIgnored || walk.isExcluded(rel)) return false;
+  if (walk.isIncluded && !walk.isIncluded(rel)) return false;
+  const real = folder.isViaSymlink ? path.join(lastOf(folder.realChain), path.basename(abs)) : undefined;
+  const reason = secretReason(rel) ?? (real === undefined ? undefined : secretReason(real)) ?? (isUnreadableFormat(rel) ? 'unsupported format' : walk.isIncluded ? undefined : notIndexedReason(rel));
+  if (reason === undefined) return true;
+  walk.skipped.push({ relPath: rel, reason });
+  return false;
+}
+
+function isWithin(folder: string, target: string): boolean {
+  return target === folder || target.startsWith(withTrailingSep(folder));
 }
 
 async function statAndAddFile(walk: Walk, abs: string, rel: string, isViaSymlink: boolean): Promise<void> {

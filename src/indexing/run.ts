@@ -34,6 +34,7 @@ export interface IndexOptions {
   include: string[];
   exclude: string[];
   useGitignore: boolean;
+  follow: boolean;
   maxFileSizeBytes: number;
   rebuild: boolean;
   dryRun: boolean;
@@ -163,7 +164,7 @@ async function planLocked({ opts, deps, existing, settings, root }: Request): Pr
 async function discover({ opts, deps, absPaths, root }: Request): Promise<Discovery> {
   const discovery = await discoverFiles(absPaths, {
     root, indexDir: deps.indexDir, include: opts.include, exclude: opts.exclude,
-    useGitignore: opts.useGitignore, maxFileSizeBytes: opts.maxFileSizeBytes,
+    useGitignore: opts.useGitignore, maxFileSizeBytes: opts.maxFileSizeBytes, follow: opts.follow,
   });
   if (discovery.missing.length > 0) throw new RagError(Exit.usage, `Path not found: ${discovery.missing[0]}`, 'check the path and try again');
   return discovery;

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { rebuildWhileReading } from '../../bench/rebuild-while-reading.js';
@@ -326,5 +326,63 @@ describe('which index a run writes to', () => {
     assert.match(fromSub.stderr, new RegExp(`^Note: these paths are new to the index at ${index.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, found in a parent folder; pass --db to use another index\\.$`, 'm'));
     const again = await spawnRag(['index', 'more'], { cwd: sub, env });
     assert.doesNotMatch(again.stderr, /Note:/, 'no longer new');
+  });
+});
+
+describe('safe by default: what discovery reads', () => {
+  function tree(dir: string): { docs: string; outside: string } {
+    const docs = path.join(dir, 'docs');
+    const outside = path.join(dir, 'outside');
+    mkdirSync(path.join(docs, 'sub'), { recursive: true });
+    mkdirSync(outside);
+    writeFileSync(path.join(docs, 'a.md'), '# A\n\nThe river beyond the hill.\n');
+    writeFileSync(path.join(docs, 'sub', 'b.md'), '# B\n\nThe forest beyond the hill.\n');
+    writeFileSync(path.join(docs, 'page.html'), '<html><body><p>markup</p></body></html>\n');
+    writeFileSync(path.join(docs, 'paper.pdf'), '%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\nBT /F1 12 Tf (Hello) Tj ET\n');
+    writeFileSync(path.join(docs, 'data.csv'), 'a,b\n1,2\n');
+    writeFileSync(path.join(docs, 'id_rsa'), '-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n');
+    writeFileSync(path.join(docs, 'server.pem'), '-----BEGIN CERTIFICATE-----\nabc\n');
+    writeFileSync(path.join(outside, 'secret.md'), '# Outside\n\nThe harbour credentials.\n');
+    symlinkSync(outside, path.join(docs, 'out'));
+    symlinkSync(path.join(docs, 'sub'), path.join(docs, 'in'));
+    return { docs, outside };
+  }
+
+  type Doc = { files: { new: number }; skipped: Array<{ path: string; reason: string }> };
+
+  it('symlinks only within the named folders; secrets and unsupported formats listed as skipped with a reason', async (t) => {
+    const stub = await startStub();
+    const d = tempDir();
+    t.after(async () => {
+      d.cleanup();
+      await stub.close();
+    });
+    tree(d.dir);
+    const env = { OLLAMA_HOST: stub.url, RAG_DB: path.join(d.dir, 'db') };
+    const res = await spawnRag(['index', '--json', 'docs'], { cwd: d.dir, env });
+    assert.equal(res.code, 0, res.stderr);
+    const doc = JSON.parse(res.stdout) as Doc;
+    assert.deepEqual([...new Set((await storedRows(env.RAG_DB)).map((r) => r.path))].sort(), ['docs/a.md', 'docs/sub/b.md']);
+    assert.deepEqual(doc.skipped, [
+      { path: 'docs/data.csv', reason: 'unsupported format' },
+      { path: 'docs/id_rsa', reason: 'possible secret (name the file to index it)' },
+      { path: 'docs/out', reason: 'symlink outside the indexed folders (--follow to follow it)' },
+      { path: 'docs/page.html', reason: 'not indexed by default (add it with --include)' },
+      { path: 'docs/paper.pdf', reason: 'unsupported format' },
+      { path: 'docs/server.pem', reason: 'possible secret (name the file to index it)' },
+    ]);
+    assert.match(res.stderr, /6 skipped/);
+
+    const pdf = await spawnRag(['index', '--json', '--include', '*.pdf', 'docs/paper.pdf'], { cwd: d.dir, env });
+    assert.equal(pdf.code, 2, pdf.stderr);
+    assert.match(pdf.stderr, /paper\.pdf: unsupported format/);
+
+    const named = await spawnRag(['index', '--json', 'docs/server.pem'], { cwd: d.dir, env });
+    assert.equal(named.code, 0, named.stderr);
+    assert.equal((JSON.parse(named.stdout) as Doc).files.new, 1, 'a secret named explicitly is indexed');
+
+    const followed = await spawnRag(['index', '--json', '--follow', 'docs'], { cwd: d.dir, env });
+    assert.equal(followed.code, 0, followed.stderr);
+    assert.ok((await storedRows(env.RAG_DB)).some((r) => r.path === 'docs/out/secret.md'), '--follow follows links out of the tree');
   });
 });
