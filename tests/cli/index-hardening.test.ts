@@ -28,11 +28,8 @@ function writeDocs(dir: string, count = 6): void {
 describe('--rebuild never fails a reader', () => {
   it('a reader that opened the old generation keeps searching it after the switch-over', async (t) => {
     const stub = await startStub();
-    const d = tempDir();
-    t.after(async () => {
-      d.cleanup();
-      await stub.close();
-    });
+    const d = tempDir(t);
+    t.after(() => stub.close());
     writeDocs(d.dir);
     const env = { OLLAMA_HOST: stub.url, RAG_DB: path.join(d.dir, 'db') };
     assert.equal((await runRag(['index', 'docs'], { cwd: d.dir, env })).code, 0);
@@ -56,11 +53,8 @@ describe('--rebuild never fails a reader', () => {
 describe('rag never writes into a folder it did not create', () => {
   it('--db at a folder holding other data: exit 2, nothing removed', async (t) => {
     const stub = await startStub();
-    const d = tempDir();
-    t.after(async () => {
-      d.cleanup();
-      await stub.close();
-    });
+    const d = tempDir(t);
+    t.after(() => stub.close());
     writeDocs(d.dir);
     const v = path.join(d.dir, 'v');
     await ChunkStore.open(v, 'important', { dimensions: 4, create: true });
@@ -75,11 +69,8 @@ describe('rag never writes into a folder it did not create', () => {
 
   it('a folder with only a config file is taken as a new index', async (t) => {
     const stub = await startStub();
-    const d = tempDir();
-    t.after(async () => {
-      d.cleanup();
-      await stub.close();
-    });
+    const d = tempDir(t);
+    t.after(() => stub.close());
     writeDocs(d.dir);
     mkdirSync(path.join(d.dir, '.rag'));
     writeFileSync(path.join(d.dir, '.rag', 'config.json'), '{"topK": 3}');
@@ -91,11 +82,8 @@ describe('rag never writes into a folder it did not create', () => {
 describe('a corrupt manifest', () => {
   it('rag index says to --rebuild (exit 5); --rebuild starts over and ends as a clean build', async (t) => {
     const stub = await startStub();
-    const d = tempDir();
-    t.after(async () => {
-      d.cleanup();
-      await stub.close();
-    });
+    const d = tempDir(t);
+    t.after(() => stub.close());
     writeDocs(d.dir);
     const env = { OLLAMA_HOST: stub.url, RAG_DB: path.join(d.dir, 'db') };
     assert.equal((await runRag(['index', 'docs'], { cwd: d.dir, env })).code, 0);
@@ -122,11 +110,8 @@ describe('locks name their owner', () => {
 
   it('a lock naming a live process that is not rag is stale, with or without its start time', async (t) => {
     const stub = await startStub();
-    const d = tempDir();
-    t.after(async () => {
-      d.cleanup();
-      await stub.close();
-    });
+    const d = tempDir(t);
+    t.after(() => stub.close());
     writeDocs(d.dir);
     const db = path.join(d.dir, 'db');
     const pid = someOtherProcess(t);
@@ -143,11 +128,8 @@ describe('locks name their owner', () => {
 
   it('a lock.break left by a dead taker does not block', async (t) => {
     const stub = await startStub();
-    const d = tempDir();
-    t.after(async () => {
-      d.cleanup();
-      await stub.close();
-    });
+    const d = tempDir(t);
+    t.after(() => stub.close());
     writeDocs(d.dir);
     const db = path.join(d.dir, 'db');
     mkdirSync(db);
@@ -161,11 +143,8 @@ describe('locks name their owner', () => {
 
   it('the lock deleted mid-run: the first writer stops (exit 5), and no passage is stored twice', async (t) => {
     const stub = await startStub({ cost: { embedMsPerRequest: 30 } });
-    const d = tempDir();
-    t.after(async () => {
-      d.cleanup();
-      await stub.close();
-    });
+    const d = tempDir(t);
+    t.after(() => stub.close());
     writeDocs(d.dir, 60);
     const db = path.join(d.dir, 'db');
     const env = { OLLAMA_HOST: stub.url, RAG_DB: db };
@@ -191,11 +170,8 @@ describe('locks name their owner', () => {
 describe('replaced generations', () => {
   it('a later run drops a generation retired more than a minute ago, and keeps the live one', async (t) => {
     const stub = await startStub();
-    const d = tempDir();
-    t.after(async () => {
-      d.cleanup();
-      await stub.close();
-    });
+    const d = tempDir(t);
+    t.after(() => stub.close());
     writeDocs(d.dir);
     const db = path.join(d.dir, 'db');
     const env = { OLLAMA_HOST: stub.url, RAG_DB: db };
@@ -217,11 +193,8 @@ describe('replaced generations', () => {
 describe('damage is noticed and repaired', () => {
   async function indexed(t: { after: (fn: () => Promise<void>) => void }) {
     const stub = await startStub();
-    const d = tempDir();
-    t.after(async () => {
-      d.cleanup();
-      await stub.close();
-    });
+    const d = tempDir(t);
+    t.after(() => stub.close());
     writeDocs(d.dir);
     const db = path.join(d.dir, 'db');
     const env = { OLLAMA_HOST: stub.url, RAG_DB: db };
@@ -277,11 +250,8 @@ describe('damage is noticed and repaired', () => {
 describe('storage errors on writes', () => {
   it('a write LanceDB cannot make: exit 5 naming the index folder, the files done so far kept', async (t) => {
     const stub = await startStub();
-    const d = tempDir();
-    t.after(async () => {
-      d.cleanup();
-      await stub.close();
-    });
+    const d = tempDir(t);
+    t.after(() => stub.close());
     writeDocs(d.dir);
     const db = path.join(d.dir, 'db');
     const env = { OLLAMA_HOST: stub.url, RAG_DB: db };
@@ -304,11 +274,8 @@ describe('storage errors on writes', () => {
 describe('which index a run writes to', () => {
   it('the summary names the index; paths new to an index found in a parent folder are noted on stderr', async (t) => {
     const stub = await startStub();
-    const d = tempDir();
-    t.after(async () => {
-      d.cleanup();
-      await stub.close();
-    });
+    const d = tempDir(t);
+    t.after(() => stub.close());
     writeDocs(d.dir);
     const env = { OLLAMA_HOST: stub.url };
     const own = await spawnRag(['index', 'docs'], { cwd: d.dir, env });
@@ -352,11 +319,8 @@ describe('safe by default: what discovery reads', () => {
 
   it('symlinks only within the named folders; secrets and unsupported formats listed as skipped with a reason', async (t) => {
     const stub = await startStub();
-    const d = tempDir();
-    t.after(async () => {
-      d.cleanup();
-      await stub.close();
-    });
+    const d = tempDir(t);
+    t.after(() => stub.close());
     tree(d.dir);
     const env = { OLLAMA_HOST: stub.url, RAG_DB: path.join(d.dir, 'db') };
     const res = await spawnRag(['index', '--json', 'docs'], { cwd: d.dir, env });
