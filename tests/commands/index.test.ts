@@ -31,6 +31,8 @@ import { assertOneErrorLine } from '../helpers/assertions.js';
 import { assertNoDuplicateIds, cleanBuild, storedRows, tableRows } from '../helpers/index-rows.js';
 
 const CORPUS_FILES = 12;
+/** The corpus's eval cases (JSONL): not a format rag indexes, so counted as skipped. */
+const CORPUS_SKIPPED = { path: 'corpus/rag-eval.jsonl', reason: 'unsupported format' };
 
 function assertFailsWith(res: RunResult, code: number, pattern: RegExp): void {
   assert.equal(res.code, code, res.stderr);
@@ -69,7 +71,7 @@ describe('rag index: re-indexing', () => {
     assert.equal(res.code, 0, res.stderr);
     assert.equal(t.stub.embedInputs().length, 0);
     assert.equal(t.stub.embedRequests(), 0);
-    assert.match(res.stderr, new RegExp(`0 new, 0 changed, ${CORPUS_FILES} unchanged, 0 removed, 0 skipped · 0 passages embedded`));
+    assert.match(res.stderr, new RegExp(`0 new, 0 changed, ${CORPUS_FILES} unchanged, 0 removed, 1 skipped · 0 passages embedded`));
     assert.equal(res.stdout, '');
     assert.deepEqual(await storedRows(t.db), before);
   });
@@ -169,7 +171,7 @@ describe('rag index: re-indexing', () => {
     const args = ['--json', '--max-file-size', '0.01', 'corpus'];
     const doc = parseJson<IndexDoc>(await t.index(args));
     assert.equal(doc.files.removed, 2);
-    assert.deepEqual(doc.skipped.map((s) => s.path).sort(), [binary, large]);
+    assert.deepEqual(doc.skipped.map((s) => s.path).sort(), [binary, large, CORPUS_SKIPPED.path].sort());
     assert.equal(doc.skipped.find((s) => s.path === binary)?.reason, 'binary file');
     assert.match(doc.skipped.find((s) => s.path === large)?.reason ?? '', /larger than 0\.01 MB/);
     assert.equal(t.stub.embedInputs().length, 0);
@@ -355,7 +357,8 @@ describe('rag index --dry-run', () => {
     const db = path.join(copy.dir, 'db');
     const res = await runRag(['index', '--dry-run', 'corpus'], { cwd: copy.dir, env: { OLLAMA_HOST: stub.url, RAG_DB: db } });
     assert.equal(res.code, 0, res.stderr);
-    const lines = res.stdout.trim().split('\n');
+    const [skip, ...lines] = res.stdout.trim().split('\n').sort((a, b) => (a.startsWith('skip') ? -1 : b.startsWith('skip') ? 1 : 0));
+    assert.equal(skip, `skip\t${CORPUS_SKIPPED.path}\t${CORPUS_SKIPPED.reason}`);
     assert.equal(lines.length, CORPUS_FILES);
     for (const line of lines) assert.match(line, /^add\tcorpus\/\S+\.md\t\d+ passages?$/);
     assert.match(res.stderr, /^Would index 12 files/m);
@@ -381,6 +384,7 @@ describe('rag index --dry-run', () => {
       'remove corpus/guide/searching.md',
       'add corpus/new-page.md',
       'skip corpus/data.txt',
+      `skip ${CORPUS_SKIPPED.path}`,
     ]);
     assert.match(res.stdout, /^skip\tcorpus\/data\.txt\tbinary file$/m);
     assert.equal(t.stub.embedRequests(), 0);
