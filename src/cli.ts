@@ -74,6 +74,7 @@ export interface IndexFlags {
   exclude?: string[];
   /** `--no-gitignore` sets it to false. */
   gitignore: boolean;
+  follow?: boolean;
   maxFileSize?: number;
   rebuild?: boolean;
   dryRun?: boolean;
@@ -181,6 +182,7 @@ export function indexInvocation(paths: string[], f: IndexFlags): Invocation {
       include: f.include ?? [],
       exclude: f.exclude ?? [],
       gitignore: f.gitignore,
+      follow: Boolean(f.follow),
       rebuild: Boolean(f.rebuild),
       dryRun: Boolean(f.dryRun),
       pull: Boolean(f.pull),
@@ -438,6 +440,7 @@ Walks the given folders and files, honouring .gitignore and .ragignore, splits t
     .option('--include <glob>', "only index matching files, e.g. '*.md' or 'docs/**' (repeatable)", collect)
     .option('--exclude <glob>', "skip matching files or folders, e.g. 'drafts/**' (repeatable)", collect)
     .option('--no-gitignore', 'do not honour .gitignore files (.ragignore still applies)')
+    .option('--follow', 'follow symlinks that lead outside the given folders (by default only those within are followed)')
     .option('--max-file-size <MB>', `skip files larger than this, in every format (default per format: ${maxFileSizeDefaults()})`, numberIn('--max-file-size', 0.001, 1024))
     .option('--rebuild', 'build a fresh index, replacing the old one only once the new one is complete')
     .option('--dry-run', 'show what would be added, updated, removed and skipped; change nothing')

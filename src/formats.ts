@@ -136,3 +136,40 @@ export function formatNameFor(type: string): string | undefined {
   if (formatNames().includes(t)) return t;
   return BY_EXTENSION.get(t)?.name;
 }
+
+/**
+ * Formats rag has no loader for whose bytes are not text: never read as text, even when
+ * named on the command line or matched by --include (a PDF's operators or a zip's bytes
+ * are not passages). A format that gets a loader moves from here into the table above.
+ */
+const BINARY_EXTENSIONS = new Set((
+  'pdf doc docx docm dot dotx xls xlsx xlsm ppt pptx odt ods odp odg rtf epub mobi pages numbers key ' +
+  'zip gz tgz bz2 xz zst 7z rar tar jar war ear apk deb rpm dmg iso img ' +
+  'png jpg jpeg gif bmp webp ico icns tif tiff heic psd ai eps ' +
+  'mp3 mp4 m4a m4v wav ogg oga flac aac mov avi mkv webm wmv ' +
+  'woff woff2 ttf otf eot exe dll so dylib o a lib obj class pyc pyo wasm bin dat ' +
+  'db sqlite sqlite3 mdb parquet arrow feather npy npz pkl pickle h5 hdf5 onnx pt safetensors gguf'
+).split(' '));
+
+function extensionOf(filePath: string): string | undefined {
+  const base = filePath.slice(Math.max(filePath.lastIndexOf('/'), filePath.lastIndexOf('\\')) + 1).toLowerCase();
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(dot + 1) : undefined;
+}
+
+/** A format rag cannot read as text: skipped as 'unsupported format' wherever it comes from. */
+export function isUnreadableFormat(filePath: string): boolean {
+  const ext = extensionOf(filePath);
+  return ext !== undefined && BINARY_EXTENSIONS.has(ext) && formatOf(filePath) === undefined;
+}
+
+/**
+ * Why discovery leaves a file out when no --include is given, or undefined when it reads
+ * it: counted and listed as skipped rather than silently ignored.
+ */
+export function notIndexedReason(filePath: string): string | undefined {
+  const format = formatOf(filePath);
+  if (format?.isDefault) return undefined;
+  if (format) return 'not indexed by default (add it with --include)';
+  return 'unsupported format';
+}

@@ -2,7 +2,7 @@ import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import type { DocFormat } from '../src/chunk/chunk.js';
-import { detectFormat, formatOf, isTextCandidate } from '../src/formats.js';
+import { detectFormat, formatOf, isTextCandidate, isUnreadableFormat, notIndexedReason } from '../src/formats.js';
 
 describe('isTextCandidate', () => {
   const cases: Array<[string, boolean]> = [
@@ -78,4 +78,19 @@ describe('formatOf', () => {
     }
   });
   it('unknown names have no format', () => assert.equal(formatOf('photo.png'), undefined));
+});
+
+describe('formats rag does not read', () => {
+  it('binary formats are unreadable whatever their case; text formats are not', () => {
+    for (const p of ['a.xlsx', 'b/C.PPTX', 'x.png', 'y.zip', 'm.sqlite']) assert.equal(isUnreadableFormat(p), true, p);
+    for (const p of ['a.md', 'b.html', 'c.csv', 'README', 'd', 'paper.pdf', 'memo.DOCX']) assert.equal(isUnreadableFormat(p), false, p);
+  });
+  it('without --include: default formats are read, others get a reason', () => {
+    assert.equal(notIndexedReason('docs/a.md'), undefined);
+    assert.equal(notIndexedReason('styles.css'), 'not indexed by default (add it with --include)');
+    assert.equal(notIndexedReason('page.html'), undefined);
+    assert.equal(notIndexedReason('data.csv'), 'unsupported format');
+    assert.equal(notIndexedReason('paper.pdf'), undefined);
+    assert.equal(notIndexedReason('book.epub'), 'unsupported format');
+  });
 });

@@ -205,7 +205,6 @@ describe('modules a real process loads', () => {
     assert.ok(documentLibraries(index.urls).some((u) => u.includes('/pdfjs-dist/')), 'indexing a PDF should load pdf.js');
   });
 
-  const heavy = (urls: string[]): string[] => urls.filter((u) => /@lancedb|apache-arrow|\/node_modules\/(ora|ollama)\//.test(u) || /\/dist\/src\/store\.js$/.test(u));
 
   it('rag --version and rag --help load no ES module and no package at all', async () => {
     for (const args of [['--version'], ['--help'], ['index', '-h']]) {
@@ -234,10 +233,10 @@ describe('modules a real process loads', () => {
     assert.ok(!mcp.urls.some((u) => u.includes('/dist/src/chat/')), 'rag mcp does not load the chat loop');
   });
 
-  it('rag status loads no LanceDB either; rag search does (so the hook would notice)', async () => {
+  it('rag status loads LanceDB only to check the table it has; rag search does (so the hook would notice)', async () => {
     const status = await loadedBy(['status'], 'status');
     assert.equal(status.code, 0);
-    assert.deepEqual(heavy(status.urls).filter((u) => /@lancedb|apache-arrow|chunk-store\.js/.test(u)), []);
+    assert.ok(status.urls.some((u) => u.endsWith('/dist/src/store/chunk-store.js')), 'status checks the table');
 
     const search = await loadedBy(['search', 'widgets'], 'search');
     assert.equal(search.code, 0);

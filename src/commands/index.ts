@@ -1,4 +1,5 @@
 /** `rag index`: options in, the index run (indexing/run.ts), a summary out; with --watch, updates until Ctrl-C. */
+import path from 'node:path';
 import type { Context } from '../context.js';
 import { RagError } from '../errors.js';
 import { runIndex, type IndexDeps, type IndexOptions, type IndexSummary } from '../indexing/run.js';
@@ -15,6 +16,7 @@ export interface IndexCommandOptions {
   include: string[];
   exclude: string[];
   gitignore: boolean;
+  follow: boolean;
   rebuild: boolean;
   dryRun: boolean;
   pull: boolean;
@@ -60,6 +62,7 @@ function runInputs(opts: IndexCommandOptions, ctx: Context, progress: Progress):
     include: opts.include,
     exclude: opts.exclude,
     useGitignore: opts.gitignore,
+    follow: opts.follow,
     // Unset: each format's own default (formats.ts); set: one limit for every format.
     maxFileSizeBytes: settings.maxFileSizeMb === undefined ? undefined : Math.round(settings.maxFileSizeMb * 1024 * 1024),
     rebuild: opts.rebuild,
@@ -135,9 +138,18 @@ function reportSummary(summary: IndexSummary, opts: IndexCommandOptions, ctx: Co
   if (!ctx.quiet) {
     for (const n of summary.notes) io.stderr.write(`${errStyle.yellow('note')} ${n.relPath}: ${n.note}\n`);
     io.stderr.write(`${errStyle.green(indexSummaryLine(summary))}\n`);
+    if (summary.pathsAreNew && foundInParent(ctx)) {
+      io.stderr.write(`Note: these paths are new to the index at ${summary.indexDir}, found in a parent folder; pass --db to use another index.\n`);
+    }
+    if (summary.repaired.length > 0) io.stderr.write(`Repaired the index: the passages of ${summary.repaired.length} file(s) were missing or stored twice, and were stored again.\n`);
     if (summary.resumedFiles > 0) io.stderr.write(`Resumed the interrupted rebuild: ${summary.resumedFiles} file(s) were already done.\n`);
     if (summary.skipped.length > 0 && !ctx.verbose && !opts.dryRun) {
       io.stderr.write(errStyle.dim(`${summary.skipped.length} file(s) skipped; run with --verbose to see which and why.\n`));
     }
   }
+}
+
+/** The index was found by walking up from the cwd, not named and not the cwd's own. */
+function foundInParent(ctx: Context): boolean {
+  return !ctx.index.isExplicit && path.dirname(ctx.index.dir) !== ctx.io.cwd;
 }

@@ -1,6 +1,7 @@
 /**
- * `rag status`: what the index holds and whether Ollama is ready. Reads only the
- * manifest and file records (no LanceDB load), so it answers instantly. It always
+ * `rag status`: what the index holds and whether Ollama is ready. Reads the manifest and
+ * file records, and opens the table to check that it is readable and holds as many
+ * passages as the records say (damage would otherwise only show in a search). It always
  * prints the full report and hands its problems back: main.ts prints them and exits
  * with the first one's code, so `rag status && rag ask …` works as a readiness check.
  */
@@ -8,7 +9,7 @@ import path from 'node:path';
 import type { Context } from '../context.js';
 import { RagError, Exit, type ExitCode } from '../errors.js';
 import { formatOf } from '../formats.js';
-import { readManifest, readPendingRebuild, readRecords, requireCurrentSchema, type Manifest } from '../store/manifest.js';
+import { readManifest, readPendingRebuild, readRecords, requireCurrentSchema, tableName, type Manifest } from '../store/manifest.js';
 import { statusJson, writeJson } from '../render/json.js';
 import { statusText } from '../render/text.js';
 import { relativeTime } from '../render/terminal-text.js';
@@ -42,6 +43,8 @@ export async function gatherStatus(ctx: Context): Promise<StatusReport> {
   } catch (err) {
     if (err instanceof RagError) problems.push(err);
   }
+  const damage = manifest ? await checkTable(dir, manifest, chunks) : undefined;
+  if (damage) problems.push(damage);
 
   const ollama = { host: ctx.host, hostSource: ctx.settings.hostSource, reachable: false, version: null as string | null };
   const models: StatusReport['models'] = {
@@ -92,6 +95,20 @@ export function filesByFormat(paths: Iterable<string>): Record<string, number> {
 }
 
 /** An interrupted --rebuild of the live index, and how many files it finished. */
+/** Why the live table cannot serve the records' passages, or undefined when it can. */
+async function checkTable(indexDir: string, manifest: Manifest, chunks: number): Promise<RagError | undefined> {
+  const { ChunkStore } = await import('../store/chunk-store.js');
+  try {
+    const store = await ChunkStore.open(indexDir, tableName(manifest.generation), { dimensions: manifest.dimensions, create: false });
+    const rows = await store.checkedCount(indexDir);
+    if (rows === chunks) return undefined;
+    return new RagError('damaged', `The index at ${indexDir} is damaged: its table holds ${rows} passages, its records ${chunks}`, "run 'rag index' to repair it, or 'rag index --rebuild'");
+  } catch (err) {
+    if (err instanceof RagError) return err;
+    throw err;
+  }
+}
+
 async function pendingRebuildOf(indexDir: string, live: Manifest): Promise<{ manifest: Manifest; files: number } | undefined> {
   const pending = await readPendingRebuild(indexDir, live);
   if (!pending) return undefined;

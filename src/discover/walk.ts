@@ -9,7 +9,8 @@ import { compileGlobs } from './globs.js';
 import { loadLayers, loadLayersAbove, stackLayers, testIgnored, type IgnoreLayer } from './ignore-rules.js';
 import { describeFsError, isErrnoException, sizeLimitReason } from '../load/text.js';
 import { relativePath, withTrailingSep } from './path-forms.js';
-import { formatOf, generatedKind, isTextCandidate, maxFileSizeFor } from '../formats.js';
+import { formatOf, generatedKind, isUnreadableFormat, maxFileSizeFor, notIndexedReason } from '../formats.js';
+import { secretReason } from './secrets.js';
 import type { SkippedFile } from '../types.js';
 
 export { relativePath } from './path-forms.js';
@@ -29,6 +30,8 @@ export interface DiscoverOptions {
   maxFileSizeBytes: number | undefined;
   /** `-t`: only files of these formats (names from the formats table); undefined: any. */
   types?: ReadonlySet<string>;
+  /** Follow symlinks that lead outside the named paths (as ripgrep's --follow); default: only those within. */
+  follow?: boolean;
 }
 
 export interface SourceFile {
@@ -69,7 +72,7 @@ export interface Discovery {
  * 6. **`types`** (`-t`): when given, a file's format must be one of them.
  * 7. **Generated files** (`generatedKind`: lockfiles, minified bundles, source maps): skipped
  *    with that reason when no `include` is given; an `include` glob brings them back.
- * 8. **Extension allow-list** (`isTextCandidate`): applies only when no `include` is given.
+ * 8. **Formats table** (`notIndexedReason`): applies only when no `include` is given.
  *
  * Globs are matched with picomatch (`dot: true`) against the root-relative path; a glob with
  * no '/' matches the base name at any depth (`*.md` matches `a/b/c.md`, `drafts` prunes every
@@ -93,6 +96,7 @@ export async function discoverFiles(paths: string[], options: DiscoverOptions): 
     indexDirReal: await realpathOr(options.indexDir, options.indexDir),
     isExcluded: compileGlobs(options.exclude),
     isIncluded: options.include.length > 0 ? compileGlobs(options.include) : undefined,
+    roots: await Promise.all(paths.map((p) => realpathOr(path.resolve(p), path.resolve(p)))),
     limit: createLimiter(FS_CONCURRENCY),
     found: [],
     skipped: [],
@@ -120,8 +124,10 @@ interface Walk {
   options: DiscoverOptions;
   indexDirReal: string;
   isExcluded: (relPath: string) => boolean;
-  /** The `include` globs; undefined when none were given. */
+  /** The --include globs; undefined: the formats table decides. */
   isIncluded: ((relPath: string) => boolean) | undefined;
+  /** Real paths of the named paths: where symlinks may lead unless `options.follow`. */
+  roots: string[];
   limit: Limiter;
   found: Candidate[];
   skipped: SkippedFile[];
@@ -163,6 +169,9 @@ async function discoverPath(walk: Walk, given: string): Promise<boolean> {
   if (stats.isDirectory()) {
     const layers = await loadLayersAbove(walk, abs);
     await walkFolder(walk, { abs, rel, realChain: [real], layers, isViaSymlink: real !== abs });
+  } else if (isUnreadableFormat(abs)) {
+    // Named or not, a binary format is never read as text.
+    walk.skipped.push({ relPath: rel, reason: 'unsupported format' });
   } else {
     addFile(walk, abs, rel, stats, real !== abs);
   }
@@ -199,6 +208,15 @@ async function visitEntry(walk: Walk, folder: Folder, entry: Dirent): Promise<vo
   if (entry.isFile()) {
     if (!isFileWanted(walk, folder, abs, rel)) return;
     return statAndAddFile(walk, abs, rel, folder.isViaSymlink);
+  }
+  if (entry.isSymbolicLink() && !walk.options.follow) {
+    const target = await walk.limit(() => fs.realpath(abs)).catch(() => undefined);
+    if (target !== undefined && !walk.roots.some((root) => isWithin(root, target))) {
+      if (!testIgnored(folder.layers, abs, false).isIgnored && !walk.isExcluded(rel)) {
+        walk.skipped.push({ relPath: rel, reason: 'symlink outside the indexed folders (--follow to follow it)' });
+      }
+      return;
+    }
   }
 
   // Symlinks, special files, and entries the file system did not type (DT_UNKNOWN) need a stat.
@@ -252,17 +270,31 @@ async function visitFolder(
   });
 }
 
+/**
+ * Whether a file found in a folder is read. Ignored, excluded and (with --include) not
+ * included files are left out silently: the user asked for that. Secret files and formats
+ * rag does not read are left out with a reason, so they are counted as skipped.
+ */
 function isFileWanted(walk: Walk, folder: Folder, abs: string, rel: string): boolean {
   if (testIgnored(folder.layers, abs, false).isIgnored || walk.isExcluded(rel)) return false;
   const { types } = walk.options;
   if (types && !types.has(formatOf(rel)?.name ?? 'text')) return false;
-  if (walk.isIncluded) return walk.isIncluded(rel);
-  const generated = generatedKind(rel);
-  if (generated) {
-    walk.skipped.push({ relPath: rel, reason: `generated file (${generated}); --include brings it back` });
-    return false;
-  }
-  return isTextCandidate(rel);
+  if (walk.isIncluded && !walk.isIncluded(rel)) return false;
+  const real = folder.isViaSymlink ? path.join(lastOf(folder.realChain), path.basename(abs)) : undefined;
+  const generated = walk.isIncluded ? undefined : generatedKind(rel);
+  const reason =
+    secretReason(rel) ??
+    (real === undefined ? undefined : secretReason(real)) ??
+    (isUnreadableFormat(rel) ? 'unsupported format' : undefined) ??
+    (generated ? `generated file (${generated}); --include brings it back` : undefined) ??
+    (walk.isIncluded ? undefined : notIndexedReason(rel));
+  if (reason === undefined) return true;
+  walk.skipped.push({ relPath: rel, reason });
+  return false;
+}
+
+function isWithin(folder: string, target: string): boolean {
+  return target === folder || target.startsWith(withTrailingSep(folder));
 }
 
 async function statAndAddFile(walk: Walk, abs: string, rel: string, isViaSymlink: boolean): Promise<void> {

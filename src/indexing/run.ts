@@ -12,7 +12,7 @@ import { Exit, RagError } from '../errors.js';
 import { formatOf } from '../formats.js';
 import { sameModel, type OllamaClient, type RetryNotice } from '../ollama.js';
 import { acquireLock } from '../store/lock.js';
-import { readManifest, readPendingRebuild, requireCurrentSchema, type Manifest } from '../store/manifest.js';
+import { assertOwnFolder, inspectManifest, readManifest, readPendingRebuild, removeOwnFiles, requireCurrentSchema, type Manifest } from '../store/manifest.js';
 import { inBatches } from './batches.js';
 import { BatchWorker } from './batch-worker.js';
 import { checkCompatible, indexRoot, planRun, resolveSettings, storedRoot, type IndexSettings, type RunPlan } from './plan.js';
@@ -35,6 +35,7 @@ export interface IndexOptions {
   include: string[];
   exclude: string[];
   useGitignore: boolean;
+  follow: boolean;
   /** undefined: each format's default (DEFAULT_MAX_FILE_SIZE_MB in formats.ts). */
   maxFileSizeBytes: number | undefined;
   rebuild: boolean;
@@ -68,12 +69,17 @@ interface Request {
   settings: IndexSettings;
   root: string;
   started: number;
+  isLocked: (() => Promise<boolean>) | undefined;
 }
 
 export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<IndexSummary> {
   const started = deps.now();
   const absPaths = await resolvePaths(opts.paths, deps.cwd);
-  const existing = await readManifest(deps.indexDir);
+  const found = await inspectManifest(deps.indexDir);
+  // Only --rebuild may start over from a damaged manifest; nothing else may guess at it.
+  if (found.state === 'damaged' && !opts.rebuild) throw found.error;
+  if (found.state === 'missing') await assertOwnFolder(deps.indexDir);
+  const existing = found.manifest;
   const settings = resolveSettings(opts, existing);
   // Checked before the lock too, so a mismatch fails fast without creating anything.
   checkCompatible(existing, settings, opts.rebuild);
@@ -82,10 +88,19 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
   if (!opts.dryRun) await fs.mkdir(deps.indexDir, { recursive: true });
   const lock = opts.dryRun ? undefined : await acquireLock(deps.indexDir, deps.pid, deps.now);
   try {
-    return await indexLocked({ opts, deps, absPaths, existing, settings, root, started });
+    if (found.state === 'damaged' && !opts.dryRun) await startOver(deps.indexDir);
+    return await indexLocked({ opts, deps, absPaths, existing, settings, root, started, isLocked: lock ? () => lock.isHeld() : undefined });
   } finally {
     await lock?.release();
   }
+}
+
+/** Removes what rag keeps in an index whose manifest is damaged, so that --rebuild builds it anew. */
+async function startOver(indexDir: string): Promise<void> {
+  if ((await inspectManifest(indexDir)).state !== 'damaged') return;
+  const { ChunkStore } = await import('../store/chunk-store.js');
+  await ChunkStore.dropOtherTables(indexDir, []);
+  await removeOwnFiles(indexDir);
 }
 
 async function resolvePaths(paths: string[], cwd: string): Promise<string[]> {
@@ -105,16 +120,19 @@ async function indexLocked(req: Request): Promise<IndexSummary> {
   const plan = await planLocked(req);
   const rootRel = storedRoot(deps.indexDir, req.root);
   const writer = await IndexWriter.open(plan, {
-    indexDir: deps.indexDir, root: rootRel, now: deps.now,
+    indexDir: deps.indexDir, root: rootRel, now: deps.now, ...(req.isLocked ? { isLocked: req.isLocked } : {}),
     modelDigest: async () => (await deps.ollama().listModels().catch(() => [])).find((m) => sameModel(m.name, plan.settings.embedModel))?.digest,
   });
+  const repaired = await writer.reconcile();
+  const scopes = scopesOf(req);
+  const pathsAreNew = plan.live !== undefined && !writer.recordedPaths().some((p) => inScope(p, scopes));
   const discovery = await discover(req);
-  const { candidates, unchanged, removedPaths } = sortOut(discovery, writer, plan, scopesOf(req), opts.types);
+  const { candidates, unchanged, removedPaths } = sortOut(discovery, writer, plan, scopes, opts.types);
   const summary: IndexSummary = {
     indexDir: deps.indexDir, root: req.root, dryRun: opts.dryRun, embedModel: plan.settings.embedModel, dimensions: plan.dimensions,
     filesSeen: discovery.files.length, new: 0, changed: 0, unchanged, removed: 0, skipped: [...discovery.skipped], notes: [],
     chunksEmbedded: 0, chunksReused: 0, chunksTotal: 0, embedRequests: 0, elapsedMs: 0, changes: [],
-    resumedFiles: plan.mode === 'resume' ? writer.recordedPaths().length : 0,
+    resumedFiles: plan.mode === 'resume' ? writer.recordedPaths().length : 0, repaired, pathsAreNew,
   };
   if (discovery.files.length === 0 && removedPaths.length === 0) throw noFiles(opts.paths, summary);
 
@@ -151,7 +169,7 @@ async function planLocked({ opts, deps, existing, settings, root }: Request): Pr
 async function discover({ opts, deps, absPaths, root }: Request): Promise<Discovery> {
   const discovery = await discoverFiles(absPaths, {
     root, indexDir: deps.indexDir, include: opts.include, exclude: opts.exclude,
-    useGitignore: opts.useGitignore, maxFileSizeBytes: opts.maxFileSizeBytes, ...(opts.types ? { types: opts.types } : {}),
+    useGitignore: opts.useGitignore, maxFileSizeBytes: opts.maxFileSizeBytes, follow: opts.follow, ...(opts.types ? { types: opts.types } : {}),
   });
   if (discovery.missing.length > 0) throw new RagError(Exit.usage, `Path not found: ${discovery.missing[0]}`, 'check the path and try again');
   return discovery;

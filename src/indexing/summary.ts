@@ -32,6 +32,10 @@ export interface IndexSummary {
   elapsedMs: number;
   /** Files an interrupted --rebuild had finished, which this run resumed from (0: none). */
   resumedFiles: number;
+  /** Files whose stored passages did not match their record (lost or stored twice): read and stored again. */
+  repaired: string[];
+  /** The named paths hold no file the index knew before this run (the index may be a parent folder's). */
+  pathsAreNew: boolean;
   /** Per-file changes, for --dry-run and --verbose. */
   changes: Array<{ path: string; change: FileChange; chunks?: number }>;
 }

@@ -21,9 +21,10 @@
 import { Exit, RagError } from '../errors.js';
 import type { ChunkStore } from '../store/chunk-store.js';
 import {
-  SCHEMA_VERSION, readRecords, removePendingRebuild, removeStaleRecords, tableName, writeManifest, writePendingRebuild, writeRecords,
-  type FileRecord, type FileRecords, type Manifest,
+  RETIRED_GRACE_MS, SCHEMA_VERSION, readRecords, removePendingRebuild, removeStaleRecords, tableName, writeManifest, writePendingRebuild, writeRecords,
+  type FileRecord, type FileRecords, type Manifest, type RetiredGeneration,
 } from '../store/manifest.js';
+import { storageWriteError } from '../store/write-errors.js';
 import type { RunPlan } from './plan.js';
 import type { PreparedFile } from './rows.js';
 
@@ -37,6 +38,8 @@ export interface WriterDeps {
   now: () => number;
   /** The embedding model's digest, for a manifest this run creates; undefined when unknown. */
   modelDigest: () => Promise<string | undefined>;
+  /** Whether this run still holds the index's lock (someone may have deleted it by hand). */
+  isLocked?: () => Promise<boolean>;
 }
 
 export class IndexWriter {
@@ -45,6 +48,8 @@ export class IndexWriter {
   private manifest: Manifest | undefined;
   private recordsDirty = false;
   private recordsSavedAt = -Infinity;
+  /** The table held rows no record accounts for: finish() removes them. */
+  private hasOrphans = false;
   private chain: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -59,6 +64,41 @@ export class IndexWriter {
   static async open(plan: RunPlan, deps: WriterDeps): Promise<IndexWriter> {
     const records = plan.readsRecords ? await readRecords(deps.indexDir, plan.generation) : new Map<string, FileRecord>();
     return new IndexWriter(plan, deps, records);
+  }
+
+  /**
+   * Checks the live table against the records before an update run: files whose passages
+   * are missing (or stored twice) lose their record, so this run reads and stores them
+   * again; rows of files with no record are removed at the end. A table that cannot be read
+   * is damage (exit 5, --rebuild); a missing one is rebuilt from the files. Returns the paths
+   * that will be re-indexed.
+   */
+  async reconcile(): Promise<string[]> {
+    const live = this.plan.startManifest;
+    if (this.plan.mode !== 'update' || !live) return [];
+    const { ChunkStore } = await import('../store/chunk-store.js');
+    let store: ChunkStore;
+    try {
+      store = await ChunkStore.open(this.deps.indexDir, tableName(live.generation), { dimensions: live.dimensions, create: false });
+    } catch (err) {
+      if (!(err instanceof RagError && /has no data table/.test(err.message))) throw err;
+      const lost = this.recordedPaths();
+      this.records.clear();
+      return lost.sort();
+    }
+    const total = this.chunksTotal();
+    // The cheap check first: a full scan of the paths only when the counts disagree.
+    if ((await store.checkedCount(this.deps.indexDir)) === total) return [];
+    const counts = await store.pathCounts(this.deps.indexDir);
+    const mismatched = [...this.records.values()].filter((r) => (counts.get(r.path) ?? 0) !== r.chunks).map((r) => r.path);
+    this.hasOrphans = [...counts.keys()].some((p) => !this.records.has(p));
+    const twice = mismatched.filter((p) => (counts.get(p) ?? 0) > (this.records.get(p)?.chunks ?? 0));
+    if (twice.length > 0 && !this.plan.dryRun) {
+      await this.assertLocked();
+      await store.removeFiles(twice);
+    }
+    for (const p of mismatched) this.records.delete(p);
+    return mismatched.sort();
   }
 
   record(relPath: string): FileRecord | undefined {
@@ -93,7 +133,9 @@ export class IndexWriter {
   /** Writes a batch of changed files (vectors filled), then their records; batches are written in call order. */
   write(prepared: PreparedFile[], touched: boolean): Promise<void> {
     if (this.plan.dryRun) return Promise.resolve();
-    this.chain = this.chain.then(() => this.writeBatch(prepared, touched));
+    this.chain = this.chain.then(() => this.writeBatch(prepared, touched).catch((err: unknown) => {
+      throw storageWriteError(this.deps.indexDir, err);
+    }));
     return this.chain;
   }
 
@@ -103,6 +145,7 @@ export class IndexWriter {
       // undefined: only empty files in this batch and no index yet, so nothing to store but records.
       if (dims !== undefined) {
         const store = await this.openStore(dims);
+        await this.assertLocked();
         await this.markPending();
         const rows = prepared.flatMap((p) => p.rows.map(({ embedText: _e, ...row }) => ({ ...row, vector: row.vector! })));
         await store.replaceFiles(prepared.map((p) => p.file.relPath), rows, { hasNoRowsYet: this.plan.startsEmpty });
@@ -113,6 +156,20 @@ export class IndexWriter {
     if (prepared.length > 0 || touched) {
       this.recordsDirty = true;
       await this.saveRecordsWhenDue();
+    }
+  }
+
+  /**
+   * Stops before a write when the lock file no longer names this run: another writer may be
+   * in, and two writers appending to one table would store passages twice.
+   */
+  private async assertLocked(): Promise<void> {
+    if (this.deps.isLocked && !(await this.deps.isLocked())) {
+      throw new RagError(
+        'locked',
+        `The lock on the index at ${this.deps.indexDir} was removed while this run was writing`,
+        "run 'rag index' again when no other run is writing: the files done so far are kept",
+      );
     }
   }
 
@@ -135,6 +192,14 @@ export class IndexWriter {
 
   /** Ends the run: drops the rows of `removed`, reconciles after a crash, then makes the result live. */
   async finish(removed: string[], filesChanged: boolean): Promise<void> {
+    try {
+      await this.finishRun(removed, filesChanged);
+    } catch (err) {
+      throw storageWriteError(this.deps.indexDir, err);
+    }
+  }
+
+  private async finishRun(removed: string[], filesChanged: boolean): Promise<void> {
     if (this.plan.dryRun) return;
     if (removed.length > 0 && this.manifest) {
       const store = this.store ?? (await this.openExisting(this.manifest));
@@ -146,25 +211,44 @@ export class IndexWriter {
     const manifest = await this.manifestToFinish();
     if (!manifest) return;
     if (this.recordsDirty || this.plan.switchesOver) await writeRecords(this.deps.indexDir, this.plan.generation, this.records);
-    if (this.plan.recovering) {
+    if (this.plan.recovering || this.hasOrphans) {
       const store = this.store ?? (await this.openExisting(manifest));
       await store.removeFilesExcept(new Set(this.records.keys()));
     }
-    const changed = filesChanged || this.plan.switchesOver || this.plan.recovering;
+    const changed = filesChanged || this.plan.switchesOver || this.plan.recovering || this.hasOrphans;
     if (changed && this.store) await this.store.maintain();
-    if (changed || !this.plan.live || manifest.hasPendingWrites) {
-      const { hasPendingWrites: _done, ...settled } = manifest;
-      this.manifest = { ...settled, updatedAt: new Date(this.deps.now()).toISOString() };
+    const retired = this.retiredGenerations(manifest);
+    if (changed || !this.plan.live || manifest.hasPendingWrites || retired.length !== (manifest.retired?.length ?? 0)) {
+      const { hasPendingWrites: _done, retired: _old, ...settled } = manifest;
+      this.manifest = { ...settled, ...(retired.length > 0 ? { retired } : {}), updatedAt: new Date(this.deps.now()).toISOString() };
       await writeManifest(this.deps.indexDir, this.manifest);
     }
-    // After a rebuild the old generation goes; after any other writing run, the partial
-    // generation of an interrupted rebuild (a later --rebuild then starts afresh).
+    // After a rebuild, generations replaced long enough ago go; after any other writing run,
+    // the partial generation of an interrupted rebuild too (a later --rebuild then starts afresh).
+    const kept = [this.plan.generation, ...retired.map((r) => r.generation)];
     if (changed) {
       await removePendingRebuild(this.deps.indexDir);
-      const { ChunkStore } = await import('../store/chunk-store.js');
-      await ChunkStore.dropOtherTables(this.deps.indexDir, tableName(this.plan.generation));
-      await removeStaleRecords(this.deps.indexDir, this.plan.generation);
+      await this.dropTablesExcept(kept);
+    } else if (retired.length !== (manifest.retired?.length ?? 0)) {
+      await this.dropTablesExcept([...kept, this.plan.generation + 1]);
     }
+  }
+
+  /**
+   * The generations still kept readable after this run: a switch-over retires the one it
+   * replaces; those retired more than RETIRED_GRACE_MS ago are let go.
+   */
+  private retiredGenerations(manifest: Manifest): RetiredGeneration[] {
+    const now = this.deps.now();
+    const before = this.plan.switchesOver ? (this.plan.live?.retired ?? []) : (manifest.retired ?? []);
+    const all = this.plan.switchesOver && this.plan.live ? [...before, { generation: this.plan.live.generation, at: new Date(now).toISOString() }] : before;
+    return all.filter((r) => r.generation !== this.plan.generation && now - Date.parse(r.at) < RETIRED_GRACE_MS);
+  }
+
+  private async dropTablesExcept(generations: number[]): Promise<void> {
+    const { ChunkStore } = await import('../store/chunk-store.js');
+    await ChunkStore.dropOtherTables(this.deps.indexDir, generations.map(tableName));
+    await removeStaleRecords(this.deps.indexDir, generations);
   }
 
   /** The manifest to end under; a rebuild that embedded nothing (e.g. only empty files) must still switch over. */
@@ -198,8 +282,8 @@ export class IndexWriter {
     if (this.plan.mode === 'rebuild') {
       // A fresh rebuild: what an earlier, interrupted one left goes first, so that its
       // records can never be taken for this one's.
-      await ChunkStore.dropOtherTables(this.deps.indexDir, tableName(this.plan.live!.generation));
-      await removeStaleRecords(this.deps.indexDir, this.plan.live!.generation);
+      const live = this.plan.live!;
+      await this.dropTablesExcept([live.generation, ...(live.retired ?? []).map((r) => r.generation)]);
     }
     this.store = await ChunkStore.open(this.deps.indexDir, tableName(this.plan.generation), { dimensions, create: true });
     this.manifest = await this.newManifest(dimensions);

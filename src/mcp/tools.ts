@@ -91,7 +91,7 @@ export async function indexTool(ctx: Context, args: IndexArgs): Promise<IndexJso
       paths, embedModel: undefined, defaultEmbedModel: index.manifest.embedModel,
       chunkSizeChars: undefined, chunkOverlapChars: undefined,
       defaultChunk: { chunkSizeChars: index.manifest.chunkSizeChars, chunkOverlapChars: index.manifest.chunkOverlapChars },
-      include: [], exclude: [], useGitignore: true,
+      include: [], exclude: [], useGitignore: true, follow: false,
       maxFileSizeBytes: userLimitBytes(ctx),
       rebuild: false, dryRun: false, pull: false,
       batchSize: ctx.settings.batchSize, concurrency: ctx.settings.concurrency,

@@ -41,6 +41,8 @@ export interface IndexJson {
   chunks: { embedded: number; reused: number; total: number };
   embed_requests: number;
   resumed_files: number;
+  /** Files whose stored passages were missing or doubled, read and stored again. */
+  repaired: string[];
   elapsed_ms: number;
   changes: IndexSummary['changes'];
   skipped: Array<{ path: string; reason: string }>;
@@ -59,6 +61,7 @@ export function indexJson(s: IndexSummary): IndexJson {
     chunks: { embedded: s.chunksEmbedded, reused: s.chunksReused, total: s.chunksTotal },
     embed_requests: s.embedRequests,
     resumed_files: s.resumedFiles,
+    repaired: s.repaired,
     elapsed_ms: s.elapsedMs,
     changes: s.changes,
     skipped: s.skipped.map((k) => ({ path: k.relPath, reason: k.reason })),

@@ -54,7 +54,8 @@ export function indexSummaryLine(s: IndexSummary): string {
   const parts = [`${s.new} new`, `${s.changed} changed`, `${s.unchanged} unchanged`, `${s.removed} removed`, `${s.skipped.length} skipped`];
   const verb = s.dryRun ? 'Would index' : 'Indexed';
   const embedded = s.dryRun ? '' : ` · ${plural(s.chunksEmbedded, 'passage')} embedded`;
-  return `${verb} ${plural(s.filesSeen, 'file')} in ${formatDuration(s.elapsedMs)}: ${parts.join(', ')}${embedded}`;
+  // The index folder is named: found by walking up, it may not be the one the user expects.
+  return `${verb} ${plural(s.filesSeen, 'file')} in ${formatDuration(s.elapsedMs)}: ${parts.join(', ')}${embedded} · index ${s.indexDir}`;
 }
 
 /** The spinner's line during `rag index`; a retry under way stays on it until a request succeeds. */

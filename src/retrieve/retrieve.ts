@@ -19,16 +19,25 @@ export interface OpenIndex {
   onlyPaths?: string[];
 }
 
+/** Opens the live table. A --rebuild may switch generations between reading the manifest and opening its table: then read it again. */
 export async function openIndex(indexDir: string, exists: boolean, formats?: ReadonlySet<string>): Promise<OpenIndex> {
-  const manifest = exists ? await readManifest(indexDir) : undefined;
+  let manifest = exists ? await readManifest(indexDir) : undefined;
   if (!manifest) {
     throw new RagError('index-missing', `No index found at ${indexDir}`, "run 'rag index <folder>' first, or point --db/RAG_DB at an index");
   }
   requireCurrentSchema(manifest, indexDir);
   const { ChunkStore } = await import('../store/chunk-store.js');
-  const store = await ChunkStore.open(indexDir, tableName(manifest.generation), { dimensions: manifest.dimensions, create: false });
-  if (!formats) return { manifest, store };
-  return { manifest, store, onlyPaths: await pathsOfFormats(indexDir, manifest, formats) };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const store = await ChunkStore.open(indexDir, tableName(manifest.generation), { dimensions: manifest.dimensions, create: false });
+      if (!formats) return { manifest, store };
+      return { manifest, store, onlyPaths: await pathsOfFormats(indexDir, manifest, formats) };
+    } catch (err) {
+      const now = await readManifest(indexDir).catch(() => undefined);
+      if (attempt >= OPEN_ATTEMPTS || !now || now.generation === manifest.generation) throw err;
+      manifest = now;
+    }
+  }
 }
 
 /** The indexed files of the given formats (`-t`), for `OpenIndex.onlyPaths`. */
@@ -36,6 +45,9 @@ export async function pathsOfFormats(indexDir: string, manifest: Manifest, forma
   const records = await readRecords(indexDir, manifest.generation);
   return [...records.keys()].filter((p) => formats.has(formatOf(p)?.name ?? 'text'));
 }
+
+/** Generations a reader follows when they switch under it (each switch is a whole --rebuild, so one is plenty). */
+const OPEN_ATTEMPTS = 3;
 
 export interface RetrieveOptions {
   topK: number;

@@ -208,6 +208,11 @@ function storageError(what: string, err: unknown): RagError {
   return new RagError('storage', `${what}: ${message}`, "run 'rag index --rebuild' if this persists", { cause: err });
 }
 
+function damagedError(indexDir: string, err: unknown): RagError {
+  const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  return new RagError('damaged', `The index at ${indexDir} is damaged: ${message}`, "run 'rag index --rebuild'", { cause: err });
+}
+
 export class ChunkStore {
   private readonly schema: Arrow.Schema;
 
@@ -243,16 +248,49 @@ export class ChunkStore {
     }
   }
 
-  /** Drops every table except `keep`: the leftovers of a rebuild or an interrupted one. */
-  static async dropOtherTables(indexDir: string, keep: string): Promise<void> {
-    const db = await lancedb.connect(path.join(indexDir, DB_FOLDER));
-    for (const name of await db.tableNames()) {
-      if (name !== keep) await db.dropTable(name);
+  /**
+   * Drops rag's own tables (`chunks_g<n>`) except those in `keep`: replaced generations and
+   * the leftovers of an interrupted rebuild. Tables rag did not name are never touched.
+   */
+  static async dropOtherTables(indexDir: string, keep: readonly string[]): Promise<void> {
+    try {
+      const db = await lancedb.connect(path.join(indexDir, DB_FOLDER));
+      for (const name of await db.tableNames()) {
+        if (/^chunks_g\d+$/.test(name) && !keep.includes(name)) await db.dropTable(name);
+      }
+    } catch (err) {
+      throw storageError(`Cannot remove old tables in ${indexDir}`, err);
     }
   }
 
   async countRows(): Promise<number> {
     return this.table.countRows();
+  }
+
+  /**
+   * Rows counted from the table's metadata, after reading one row: the read fails when the
+   * data files are gone, which the count alone would not notice. A failure is damage, exit 5.
+   */
+  async checkedCount(indexDir: string): Promise<number> {
+    try {
+      const rows = await this.table.countRows();
+      await this.table.query().select(['id']).limit(1).toArray();
+      return rows;
+    } catch (err) {
+      throw damagedError(indexDir, err);
+    }
+  }
+
+  /** Rows per file path: what reconciling the table with the file records compares. */
+  async pathCounts(indexDir: string): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    try {
+      const rows = await this.table.query().select(['path']).toArray();
+      for (const r of rows as Array<Record<string, unknown>>) counts.set(String(r.path), (counts.get(String(r.path)) ?? 0) + 1);
+    } catch (err) {
+      throw damagedError(indexDir, err);
+    }
+    return counts;
   }
 
   /** Vectors already stored for these files, keyed by chunk hash: unchanged passages are not re-embedded. */

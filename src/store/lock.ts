@@ -11,6 +11,12 @@
  * which two processes could interleave so that one deletes the other's fresh lock; so the
  * takeover itself runs under a second, short-lived lock (`lock.break`), and the stale lock
  * is deleted only if it still holds what was judged stale.
+ *
+ * A pid alone does not name a process for long: after a reboot or in a container it is
+ * reused, and a lock naming a live process that is not rag would block every run forever.
+ * So the lock also records the process's start time (from /proc, where there is one) and
+ * the command; a live pid with another start time, or with no start time recorded and a
+ * command line that is not rag's, is somebody else and the lock is stale.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -21,18 +27,50 @@ export const LOCK_FILE = 'lock';
 const BREAK_FILE = 'lock.break';
 
 export interface Lock {
+  /** Whether the lock file still names this process (someone may have deleted it by hand). */
+  isHeld(): Promise<boolean>;
   release(): Promise<void>;
 }
 
 export interface LockInfo {
   pid: number;
   startedAt: string;
+  /** The holder's start time as the kernel counts it (/proc/<pid>/stat); absent where unknown. */
+  processStart?: string;
+  command?: string;
 }
 
 /** Attempts before giving up when other processes keep taking and breaking locks. */
 const MAX_ATTEMPTS = 50;
 /** Pause while another process is breaking a stale lock: it only reads and deletes a file. */
 const BREAK_WAIT_MS = 5;
+/** A `lock.break` older than this was left by a taker that died: taking over takes milliseconds. */
+const BREAK_STALE_MS = 10_000;
+
+/** The kernel's start time of `pid` (field 22 of /proc/<pid>/stat), or undefined without /proc. */
+export async function processStart(pid: number): Promise<string | undefined> {
+  try {
+    const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces: count after the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the live process `pid` is the one that wrote `holder`. */
+async function isSameProcess(holder: LockInfo): Promise<boolean> {
+  const start = await processStart(holder.pid);
+  if (start === undefined) return true; // no /proc: the pid is all there is to go on
+  if (holder.processStart !== undefined) return holder.processStart === start;
+  const cmdline = await fs.readFile(`/proc/${holder.pid}/cmdline`, 'utf8').catch(() => '');
+  return /rag/i.test(cmdline);
+}
+
+async function isHeld(holder: LockInfo, me: number): Promise<boolean> {
+  // Our own pid can only be a leftover of an earlier process that had it.
+  return holder.pid !== me && isAlive(holder.pid) && (await isSameProcess(holder));
+}
 
 function isAlive(pid: number): boolean {
   try {
@@ -55,7 +93,13 @@ export async function readLockHolder(file: string): Promise<LockInfo | 'corrupt'
   }
   try {
     const info = JSON.parse(text) as Partial<LockInfo>;
-    if (typeof info.pid === 'number' && Number.isInteger(info.pid) && info.pid > 0) return { pid: info.pid, startedAt: String(info.startedAt ?? '') };
+    if (typeof info.pid === 'number' && Number.isInteger(info.pid) && info.pid > 0) {
+      return {
+        pid: info.pid, startedAt: String(info.startedAt ?? ''),
+        ...(typeof info.processStart === 'string' ? { processStart: info.processStart } : {}),
+        ...(typeof info.command === 'string' ? { command: info.command } : {}),
+      };
+    }
   } catch {
     // Not JSON: written by something else, or damaged. Nobody can be holding it.
   }
@@ -87,9 +131,10 @@ function lockError(file: string, err: unknown): RagError {
   return new RagError('storage', `Cannot create the lock file ${file}: ${(err as Error).message}`, 'check the permissions of the index folder', { cause: err });
 }
 
-export async function acquireLock(indexDir: string, pid: number, now: () => number): Promise<Lock> {
+export async function acquireLock(indexDir: string, pid: number, now: () => number, command = 'rag index'): Promise<Lock> {
   const file = path.join(indexDir, LOCK_FILE);
-  const info: LockInfo = { pid, startedAt: new Date(now()).toISOString() };
+  const start = await processStart(pid);
+  const info: LockInfo = { pid, startedAt: new Date(now()).toISOString(), ...(start ? { processStart: start } : {}), command };
   const content = JSON.stringify(info);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     let created: boolean;
@@ -101,6 +146,9 @@ export async function acquireLock(indexDir: string, pid: number, now: () => numb
     if (created) {
       let released = false;
       return {
+        async isHeld() {
+          return sameHolder(await readLockHolder(file).catch(() => undefined), info);
+        },
         async release() {
           if (released) return;
           released = true;
@@ -111,21 +159,20 @@ export async function acquireLock(indexDir: string, pid: number, now: () => numb
     }
     const holder = await readLockHolder(file);
     if (holder === undefined) continue; // released in between: try again
-    // Our own pid can only be a leftover of an earlier process that had it: stale.
-    if (holder !== 'corrupt' && holder.pid !== pid && isAlive(holder.pid)) {
+    if (holder !== 'corrupt' && (await isHeld(holder, pid))) {
       throw new RagError(
         'locked',
         `The index at ${indexDir} is locked by another 'rag index' (pid ${holder.pid}, since ${holder.startedAt})`,
         'wait for it to finish, or stop that process',
       );
     }
-    await breakStaleLock(indexDir, file, holder, { pid, startedAt: new Date(now()).toISOString() });
+    await breakStaleLock(indexDir, file, holder, info, now);
   }
   throw new RagError('locked', `Could not lock the index at ${indexDir}`, 'another rag process keeps taking the lock; try again');
 }
 
 /** Deletes the lock at `file` if it still holds `stale`, under `lock.break` so that two breakers cannot interleave. */
-async function breakStaleLock(indexDir: string, file: string, stale: LockInfo | 'corrupt', me: LockInfo): Promise<void> {
+async function breakStaleLock(indexDir: string, file: string, stale: LockInfo | 'corrupt', me: LockInfo, now: () => number): Promise<void> {
   const breakFile = path.join(indexDir, BREAK_FILE);
   let created: boolean;
   try {
@@ -135,9 +182,10 @@ async function breakStaleLock(indexDir: string, file: string, stale: LockInfo | 
   }
   if (!created) {
     const breaker = await readLockHolder(breakFile);
+    const age = now() - ((await fs.stat(breakFile).catch(() => undefined))?.mtimeMs ?? now());
     // A breaker that died mid-takeover (it holds this only for a read and a delete), or a
     // leftover of an earlier process with our pid: nobody will remove it but us.
-    if (breaker === 'corrupt' || (breaker !== undefined && (breaker.pid === me.pid || !isAlive(breaker.pid)))) await fs.rm(breakFile, { force: true });
+    if (breaker === 'corrupt' || age > BREAK_STALE_MS || (breaker !== undefined && !(await isHeld(breaker, me.pid)))) await fs.rm(breakFile, { force: true });
     else await new Promise((resolve) => setTimeout(resolve, BREAK_WAIT_MS));
     return;
   }

@@ -35,7 +35,21 @@ export interface Manifest {
    * table with the records and compacts it, even when no file changed.
    */
   hasPendingWrites?: boolean;
+  /**
+   * Table generations a --rebuild switched away from, and when. A reader that read the
+   * manifest just before the switch may still be opening or searching one, so they are
+   * dropped only by a later run, once RETIRED_GRACE_MS have passed.
+   */
+  retired?: RetiredGeneration[];
 }
+
+export interface RetiredGeneration {
+  generation: number;
+  at: string;
+}
+
+/** How long a replaced table generation stays readable: far longer than any search or ask takes to open it. */
+export const RETIRED_GRACE_MS = 60_000;
 
 export interface FileRecord {
   path: string;
@@ -97,16 +111,79 @@ function isManifest(value: unknown): value is Manifest {
 }
 
 export async function readManifest(indexDir: string): Promise<Manifest | undefined> {
+  const found = await inspectManifest(indexDir);
+  if (found.state === 'damaged') throw found.error;
+  return found.manifest;
+}
+
+/**
+ * The manifest, or why it cannot be used. 'damaged' (not JSON, not a manifest, or from a
+ * newer rag) is what `--rebuild` may start over from; an unreadable file still throws.
+ */
+export async function inspectManifest(
+  indexDir: string,
+): Promise<{ state: 'missing'; manifest?: undefined } | { state: 'ok'; manifest: Manifest } | { state: 'damaged'; manifest?: undefined; error: RagError }> {
   const file = path.join(indexDir, MANIFEST_FILE);
-  const value = await readJson(file);
-  if (value === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = await readJson(file);
+  } catch (err) {
+    if (err instanceof RagError && err.cause instanceof SyntaxError) return { state: 'damaged', error: err };
+    throw err;
+  }
+  if (value === undefined) return { state: 'missing' };
   if (!isManifest(value)) {
-    throw new RagError('damaged', `The index manifest ${file} is corrupt`, "run 'rag index --rebuild'");
+    return { state: 'damaged', error: new RagError('damaged', `The index manifest ${file} is corrupt`, "run 'rag index --rebuild'") };
   }
   if (value.schemaVersion > SCHEMA_VERSION) {
-    throw new RagError('index-mismatch', `The index at ${indexDir} was written by a newer rag (schema ${value.schemaVersion})`, 'upgrade rag, or rebuild with --rebuild');
+    const error = new RagError('index-mismatch', `The index at ${indexDir} was written by a newer rag (schema ${value.schemaVersion})`, 'upgrade rag, or rebuild with --rebuild');
+    return { state: 'damaged', error };
   }
-  return value;
+  return { state: 'ok', manifest: value };
+}
+
+/** What rag keeps in an index folder before its manifest exists: anything else means the folder is not rag's. */
+const OWN_BEFORE_MANIFEST = /^(config\.json|lock|lock\.break|.*\.tmp)$/;
+/**
+ * rag's table folders inside `lance/`, and LanceDB's own catalogue (a crash between creating
+ * the first table and writing the manifest leaves these).
+ */
+const OWN_TABLE_DIR = /^(chunks_g\d+\.lance|__manifest)$/;
+
+/**
+ * Refuses to write into a folder rag did not create: `--db`, RAG_DB or a `.rag` symlink
+ * pointing at some other data must never have its tables dropped or its files removed.
+ * A folder with a manifest (even a damaged one) is rag's; an empty or missing one is free.
+ */
+export async function assertOwnFolder(indexDir: string): Promise<void> {
+  const names = await fs.readdir(indexDir).catch(() => [] as string[]);
+  const foreign: string[] = [];
+  for (const name of names) {
+    if (name === MANIFEST_FILE) return;
+    if (OWN_BEFORE_MANIFEST.test(name)) continue;
+    if (name === 'lance') {
+      const tables = await fs.readdir(path.join(indexDir, name)).catch(() => [name]);
+      foreign.push(...tables.filter((t) => !OWN_TABLE_DIR.test(t)).map((t) => `${name}/${t}`));
+      continue;
+    }
+    foreign.push(name);
+  }
+  if (foreign.length > 0) {
+    throw new RagError(
+      'usage',
+      `${indexDir} is not a rag index: it holds ${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''} and no ${MANIFEST_FILE}`,
+      'point --db or RAG_DB at an empty or new folder',
+    );
+  }
+}
+
+/** rag's own files in an index folder: what starting over may remove. */
+export async function removeOwnFiles(indexDir: string): Promise<void> {
+  const names = await fs.readdir(indexDir).catch(() => [] as string[]);
+  const own = names.filter((n) => /^files_g\d+\.json$/.test(n) || n === REBUILD_FILE);
+  await Promise.all(own.map((n) => fs.rm(path.join(indexDir, n), { force: true })));
+  // Last: until it goes, the folder is still recognisably rag's if this is interrupted.
+  await fs.rm(path.join(indexDir, MANIFEST_FILE), { force: true });
 }
 
 /**
@@ -179,12 +256,13 @@ export function writeRecords(indexDir: string, generation: number, records: File
   return writeJsonAtomic(path.join(indexDir, recordsFile(generation)), sorted);
 }
 
-/** Removes the records files of generations other than the live one (left by a rebuild). */
-export async function removeStaleRecords(indexDir: string, liveGeneration: number): Promise<void> {
+/** Removes the records files of generations other than those in `keep` (left by a rebuild). */
+export async function removeStaleRecords(indexDir: string, keep: readonly number[]): Promise<void> {
   const names = await fs.readdir(indexDir).catch(() => [] as string[]);
+  const kept = new Set(keep.map(recordsFile));
   await Promise.all(
     names
-      .filter((n) => /^files_g\d+\.json$/.test(n) && n !== recordsFile(liveGeneration))
+      .filter((n) => /^files_g\d+\.json$/.test(n) && !kept.has(n))
       .map((n) => fs.rm(path.join(indexDir, n), { force: true })),
   );
 }

@@ -28,13 +28,13 @@ describe('flags -> options', () => {
   it('index with every flag', async () => {
     const inv = await parse([
       'index', '--embed-model', 'mxbai-embed-large', '--chunk-size', '500', '--chunk-overlap', '0', '--include', '*.md', '--include', 'docs/**',
-      '--exclude', 'drafts/**', '--no-gitignore', '--max-file-size', '2.5', '--rebuild', '--dry-run', '--pull', '--batch-size', '8',
+      '--exclude', 'drafts/**', '--no-gitignore', '--follow', '--max-file-size', '2.5', '--rebuild', '--dry-run', '--pull', '--batch-size', '8',
       '--concurrency', '3', '--json', '-t', 'md', '--type', 'rst,markdown', '--watch', 'docs', 'README.md',
     ]);
     assert.deepEqual(inv, {
       command: 'index',
       options: {
-        paths: ['docs', 'README.md'], include: ['*.md', 'docs/**'], exclude: ['drafts/**'], gitignore: false, rebuild: true, dryRun: true, pull: true, json: true,
+        paths: ['docs', 'README.md'], include: ['*.md', 'docs/**'], exclude: ['drafts/**'], gitignore: false, follow: true, rebuild: true, dryRun: true, pull: true, json: true,
         types: ['markdown', 'rst'], watch: true,
       },
       settings: { embedModel: 'mxbai-embed-large', chunkSize: 500, chunkOverlap: 0, maxFileSizeMb: 2.5, batchSize: 8, concurrency: 3 },
@@ -44,7 +44,7 @@ describe('flags -> options', () => {
   it('index with no flags: settings left to the context, switches off', async () => {
     assert.deepEqual(await parse(['index']), {
       command: 'index',
-      options: { paths: [], include: [], exclude: [], gitignore: true, rebuild: false, dryRun: false, pull: false, json: false, watch: false },
+      options: { paths: [], include: [], exclude: [], gitignore: true, follow: false, rebuild: false, dryRun: false, pull: false, json: false, watch: false },
       settings: { embedModel: undefined, chunkSize: undefined, chunkOverlap: undefined, maxFileSizeMb: undefined, batchSize: undefined, concurrency: undefined },
     });
   });

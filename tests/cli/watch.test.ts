@@ -15,6 +15,7 @@ import { tempDir } from '../helpers/paths.js';
 import { startRag, type SpawnResult } from '../helpers/spawn-rag.js';
 import { runRag } from '../helpers/test-io.js';
 import { readManifest, readRecords, type FileRecords } from '../../src/store/manifest.js';
+import { processStart as processStartOf } from '../../src/store/lock.js';
 
 /** Long enough for a loaded machine; a watch that works answers in well under a second. */
 const DEADLINE_MS = 20_000;
@@ -136,7 +137,8 @@ describe('rag index --watch', () => {
     t.after(() => watch.child.kill('SIGKILL'));
     await until(() => /Indexed 2 files/.test(watch.stderr()), watch, 'first index');
     // Another writer, alive (this test process), holds the lock.
-    writeFileSync(path.join(db, 'lock'), JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() }));
+    const processStart = await processStartOf(process.pid);
+    writeFileSync(path.join(db, 'lock'), JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString(), processStart, command: 'rag index' }));
     writeFileSync(path.join(dir, 'docs', 'c.md'), '# C\n\nGamma widgets.\n');
     await until(() => /rag: The index at .* is locked by another 'rag index' \(pid \d+.*\(retrying in 2\.0s\)\n/.test(watch.stderr()), watch, 'the lock reported');
     assert.ok(await hasPaths(db, ['docs/a.md', 'docs/b.md']), 'nothing written while locked');

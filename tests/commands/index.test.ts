@@ -19,6 +19,7 @@ import { documentText } from '../../src/embed.js';
 import { FILES_PER_BATCH } from '../../src/indexing/run.js';
 import { readManifest, tableName } from '../../src/store/manifest.js';
 import { ChunkStore } from '../../src/store/chunk-store.js';
+import { processStart } from '../../src/store/lock.js';
 import type { IndexJson as IndexDoc, SearchJson as SearchDoc } from '../../src/render/json.js';
 import { startStub, type Stub } from '../ollama-stub/server.js';
 import { startTestStub } from '../helpers/stub.js';
@@ -30,6 +31,8 @@ import { assertOneErrorLine } from '../helpers/assertions.js';
 import { assertNoDuplicateIds, cleanBuild, storedRows, tableRows } from '../helpers/index-rows.js';
 
 const CORPUS_FILES = 12;
+/** The corpus's eval cases (JSONL): not a format rag indexes, so counted as skipped. */
+const CORPUS_SKIPPED = { path: 'corpus/rag-eval.jsonl', reason: 'unsupported format' };
 
 function assertFailsWith(res: RunResult, code: number, pattern: RegExp): void {
   assert.equal(res.code, code, res.stderr);
@@ -68,7 +71,7 @@ describe('rag index: re-indexing', () => {
     assert.equal(res.code, 0, res.stderr);
     assert.equal(t.stub.embedInputs().length, 0);
     assert.equal(t.stub.embedRequests(), 0);
-    assert.match(res.stderr, new RegExp(`0 new, 0 changed, ${CORPUS_FILES} unchanged, 0 removed, 0 skipped · 0 passages embedded`));
+    assert.match(res.stderr, new RegExp(`0 new, 0 changed, ${CORPUS_FILES} unchanged, 0 removed, 1 skipped · 0 passages embedded`));
     assert.equal(res.stdout, '');
     assert.deepEqual(await storedRows(t.db), before);
   });
@@ -168,7 +171,7 @@ describe('rag index: re-indexing', () => {
     const args = ['--json', '--max-file-size', '0.01', 'corpus'];
     const doc = parseJson<IndexDoc>(await t.index(args));
     assert.equal(doc.files.removed, 2);
-    assert.deepEqual(doc.skipped.map((s) => s.path).sort(), [binary, large]);
+    assert.deepEqual(doc.skipped.map((s) => s.path).sort(), [binary, large, CORPUS_SKIPPED.path].sort());
     assert.equal(doc.skipped.find((s) => s.path === binary)?.reason, 'binary file');
     assert.match(doc.skipped.find((s) => s.path === large)?.reason ?? '', /larger than 0\.01 MB/);
     assert.equal(t.stub.embedInputs().length, 0);
@@ -312,9 +315,9 @@ describe('rag index: the index is tied to its model and chunk settings', () => {
     const manifest = await readManifest(t.db);
     assert.equal(manifest?.embedModel, 'mxbai-embed-large');
     assert.equal(manifest?.generation, 2);
-    // Only the new generation is left: one table, one records file.
-    assert.deepEqual(readdirSync(path.join(t.db, 'lance')).filter((n) => n.endsWith('.lance')), [`${tableName(2)}.lance`]);
-    assert.deepEqual(readdirSync(t.db).filter((n) => n.startsWith('files_')), ['files_g2.json']);
+    // The replaced generation stays readable for readers that opened it, until a later run.
+    assert.deepEqual(readdirSync(path.join(t.db, 'lance')).filter((n) => n.endsWith('.lance')).sort(), [`${tableName(1)}.lance`, `${tableName(2)}.lance`]);
+    assert.deepEqual(readdirSync(t.db).filter((n) => n.startsWith('files_')).sort(), ['files_g1.json', 'files_g2.json']);
 
     const rowsAfter = await storedRows(t.db);
     const oldIds = new Set(rowsBefore.map((r) => r.id));
@@ -354,7 +357,8 @@ describe('rag index --dry-run', () => {
     const db = path.join(copy.dir, 'db');
     const res = await runRag(['index', '--dry-run', 'corpus'], { cwd: copy.dir, env: { OLLAMA_HOST: stub.url, RAG_DB: db } });
     assert.equal(res.code, 0, res.stderr);
-    const lines = res.stdout.trim().split('\n');
+    const [skip, ...lines] = res.stdout.trim().split('\n').sort((a, b) => (a.startsWith('skip') ? -1 : b.startsWith('skip') ? 1 : 0));
+    assert.equal(skip, `skip\t${CORPUS_SKIPPED.path}\t${CORPUS_SKIPPED.reason}`);
     assert.equal(lines.length, CORPUS_FILES);
     for (const line of lines) assert.match(line, /^add\tcorpus\/\S+\.md\t\d+ passages?$/);
     assert.match(res.stderr, /^Would index 12 files/m);
@@ -380,6 +384,7 @@ describe('rag index --dry-run', () => {
       'remove corpus/guide/searching.md',
       'add corpus/new-page.md',
       'skip corpus/data.txt',
+      `skip ${CORPUS_SKIPPED.path}`,
     ]);
     assert.match(res.stdout, /^skip\tcorpus\/data\.txt\tbinary file$/m);
     assert.equal(t.stub.embedRequests(), 0);
@@ -539,8 +544,9 @@ describe('rag index: Ollama failures', () => {
     const manifest = await readManifest(db);
     assert.deepEqual([manifest?.generation, manifest?.embedModel, manifest?.hasPendingWrites], [2, 'mxbai-embed-large', undefined]);
     assert.ok(!existsSync(path.join(db, 'rebuild.json')));
-    assert.deepEqual(tables(db), ['chunks_g2.lance']);
-    assert.deepEqual(readdirSync(db).filter((n) => n.startsWith('files_')), ['files_g2.json']);
+    assert.deepEqual(tables(db), ['chunks_g1.lance', 'chunks_g2.lance'], 'the replaced generation is retired, not dropped yet');
+    assert.deepEqual(manifest?.retired?.map((r) => r.generation), [1]);
+    assert.deepEqual(readdirSync(db).filter((n) => n.startsWith('files_')).sort(), ['files_g1.json', 'files_g2.json']);
     assert.deepEqual(await storedRows(db), await cleanBuild(t.dir, ['--embed-model', 'mxbai-embed-large', 'docs'], stub));
   });
 
@@ -647,7 +653,8 @@ describe('rag index: the writer lock', () => {
     mkdirSync(db);
     const env = { OLLAMA_HOST: stub.url, RAG_DB: db };
     const lock = path.join(db, 'lock');
-    const held = JSON.stringify({ pid: sleeper.pid, startedAt: '2025-01-01T00:00:00.000Z' });
+    // The holder's start time as the lock records it: this live process is the one that took it.
+    const held = JSON.stringify({ pid: sleeper.pid, startedAt: '2025-01-01T00:00:00.000Z', processStart: await processStart(sleeper.pid!) });
     writeFileSync(lock, held);
     assertFailsWith(await runRag(['index', 'docs'], { cwd: t.dir, env }), 5, new RegExp(`locked by another 'rag index' \\(pid ${sleeper.pid}\\b`));
     assert.equal(readFileSync(lock, 'utf8'), held, 'the holder keeps its lock');

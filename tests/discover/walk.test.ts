@@ -184,18 +184,27 @@ describe('default skips', () => {
     assert.deepEqual(found.skipped, []);
   });
 
-  test('non-candidate extensions are ignored when walking but taken when named explicitly', async (t) => {
+  test('other formats are skipped with a reason when walking; named explicitly, text is taken and binary formats never', async (t) => {
     const root = await project(t, {
       'image.png': new Uint8Array([0x89, 0x50, 0x4e, 0x47]),
       'data.bin': new Uint8Array([0, 1, 2]),
       'styles.css': 'body {}',
+      'server.log': 'a log line',
       'README': 'readme without extension',
       'Makefile': 'all:',
       'NOTES.MD': 'upper-case extension',
     });
-    assert.deepEqual(relPaths(await discoverRoot(root)), ['Makefile', 'NOTES.MD', 'README']);
-    const named = await discoverFiles([path.join(root, 'image.png'), path.join(root, 'data.bin')], optionsFor(root));
-    assert.deepEqual(relPaths(named), ['data.bin', 'image.png']);
+    const walked = await discoverRoot(root);
+    assert.deepEqual(relPaths(walked), ['Makefile', 'NOTES.MD', 'README']);
+    assert.deepEqual(walked.skipped, [
+      { relPath: 'data.bin', reason: 'unsupported format' },
+      { relPath: 'image.png', reason: 'unsupported format' },
+      { relPath: 'server.log', reason: 'unsupported format' },
+      { relPath: 'styles.css', reason: 'not indexed by default (add it with --include)' },
+    ]);
+    const named = await discoverFiles([path.join(root, 'image.png'), path.join(root, 'data.bin'), path.join(root, 'server.log')], optionsFor(root));
+    assert.deepEqual(relPaths(named), ['server.log']);
+    assert.deepEqual(named.skipped.map((k) => k.reason), ['unsupported format', 'unsupported format']);
   });
 });
 
@@ -305,12 +314,15 @@ describe('file checks', () => {
 });
 
 describe('symlinks', () => {
-  test('a symlink to a folder is followed, under the link path', async (t) => {
+  test('a symlink to a folder outside is skipped, and with follow followed under the link path', async (t) => {
     const root = await project(t, { 'docs/a.md': 'a' });
     const outside = tempDir(t, 'rag-discover-').dir;
     await writeTree(outside, { 'b.md': 'b' });
     await fs.symlink(outside, path.join(root, 'linked'), 'dir');
-    const found = await discoverRoot(root);
+    const within = await discoverRoot(root);
+    assert.deepEqual(relPaths(within), ['docs/a.md']);
+    assert.deepEqual(within.skipped, [{ relPath: 'linked', reason: 'symlink outside the indexed folders (--follow to follow it)' }]);
+    const found = await discoverRoot(root, { follow: true });
     assert.deepEqual(relPaths(found), ['docs/a.md', 'linked/b.md']);
     assert.equal(found.files[1]?.absPath, path.join(root, 'linked', 'b.md'));
   });
@@ -340,6 +352,7 @@ describe('symlinks', () => {
     assert.deepEqual(relPaths(found), ['a.md']);
     assert.deepEqual(found.skipped, [
       { relPath: 'dangling.md', reason: 'broken symlink' },
+      { relPath: 'dangling.png', reason: 'unsupported format' },
       { relPath: 'self.md', reason: 'symlink cycle' },
     ]);
     const named = await discoverFiles([path.join(root, 'dangling.png')], optionsFor(root));

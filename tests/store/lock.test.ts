@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { RagError } from '../../src/errors.js';
-import { acquireLock, LOCK_FILE } from '../../src/store/lock.js';
+import { acquireLock, LOCK_FILE, processStart } from '../../src/store/lock.js';
 import { makeTempDir } from '../helpers/paths.js';
 
 const NOW = () => Date.parse('2025-06-01T12:00:00.000Z');
@@ -52,7 +52,10 @@ describe('acquireLock', () => {
   it('writes the holder, leaves no temp files, and removes the lock on release (twice is fine)', async () => {
     const dir = freshDir();
     const lock = await acquireLock(dir, 4242, NOW);
-    assert.deepEqual(JSON.parse(readFileSync(path.join(dir, LOCK_FILE), 'utf8')), { pid: 4242, startedAt: '2025-06-01T12:00:00.000Z' });
+    const start = await processStart(4242);
+    assert.deepEqual(JSON.parse(readFileSync(path.join(dir, LOCK_FILE), 'utf8')), {
+      pid: 4242, startedAt: '2025-06-01T12:00:00.000Z', ...(start ? { processStart: start } : {}), command: 'rag index',
+    });
     assert.deepEqual(readdirSync(dir), [LOCK_FILE]);
     await lock.release();
     await lock.release();
@@ -61,7 +64,8 @@ describe('acquireLock', () => {
 
   it('refuses while the holder lives, naming its pid, and leaves its lock alone', async () => {
     const dir = freshDir();
-    const held = JSON.stringify({ pid: livePids[0], startedAt: '2025-01-01T00:00:00.000Z' });
+    // As that process would have written it: with its start time, so it is recognised as the holder.
+    const held = JSON.stringify({ pid: livePids[0], startedAt: '2025-01-01T00:00:00.000Z', processStart: await processStart(livePids[0]!) });
     writeFileSync(path.join(dir, LOCK_FILE), held);
     await assert.rejects(acquireLock(dir, process.pid, NOW), (err: unknown) => {
       assert.ok(isLocked(err, livePids[0]!), String(err));
@@ -77,6 +81,8 @@ describe('acquireLock', () => {
     ['our own pid (left by an earlier process that had it)', () => JSON.stringify({ pid: 777, startedAt: 'x' })],
     ['an empty file', () => ''],
     ['a file that is not JSON', () => 'garbage'],
+    ['a live process that is not the holder (pid reused: another start time)', () => JSON.stringify({ pid: livePids[1], startedAt: 'x', processStart: '1' })],
+    ['a live process that is not rag (no start time recorded)', () => JSON.stringify({ pid: livePids[2], startedAt: 'x' })],
     ['JSON without a pid', () => '{"startedAt":"x"}'],
   ];
   for (const [what, content] of STALE) {

@@ -152,7 +152,7 @@ describe('file records', () => {
     for (const g of [1, 2, 3]) await writeRecords(d, g, new Map([['a.md', record('a.md')]]));
     await writeManifest(d, MANIFEST);
     writeFileSync(path.join(d, 'lock'), '{}');
-    await removeStaleRecords(d, 2);
+    await removeStaleRecords(d, [2]);
     assert.deepEqual(readdirSync(d).sort(), ['files_g2.json', 'lock', MANIFEST_FILE].sort());
   });
 });
