@@ -12,7 +12,7 @@ import { Exit, RagError } from '../errors.js';
 import { formatOf } from '../formats.js';
 import { sameModel, type OllamaClient, type RetryNotice } from '../ollama.js';
 import { acquireLock } from '../store/lock.js';
-import { readManifest, readPendingRebuild, type Manifest } from '../store/manifest.js';
+import { checkSchema, readManifest, readPendingRebuild, type Manifest } from '../store/manifest.js';
 import { inBatches } from './batches.js';
 import { BatchWorker } from './batch-worker.js';
 import { checkCompatible, indexRoot, planRun, resolveSettings, storedRoot, type IndexSettings, type RunPlan } from './plan.js';
@@ -75,6 +75,7 @@ export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<Ind
   const existing = await readManifest(deps.indexDir);
   const settings = resolveSettings(opts, existing);
   // Checked before the lock too, so a mismatch fails fast without creating anything.
+  if (existing && !opts.rebuild) checkSchema(existing, deps.indexDir);
   checkCompatible(existing, settings, opts.rebuild);
   const root = indexRoot(existing, deps);
   if (!opts.dryRun) await fs.mkdir(deps.indexDir, { recursive: true });

@@ -7,7 +7,7 @@ import { maxEmbedChars, queryText } from '../embed.js';
 import { RagError } from '../errors.js';
 import { fuseRanks, selectPassages } from './fuse.js';
 import { formatOf } from '../formats.js';
-import { readManifest, readRecords, tableName, type Manifest } from '../store/manifest.js';
+import { checkSchema, readManifest, readRecords, tableName, type Manifest } from '../store/manifest.js';
 import type { OllamaClient } from '../ollama.js';
 import type { ChunkStore } from '../store/chunk-store.js';
 import type { Hit } from '../types.js';
@@ -24,6 +24,7 @@ export async function openIndex(indexDir: string, exists: boolean, formats?: Rea
   if (!manifest) {
     throw new RagError('index-missing', `No index found at ${indexDir}`, "run 'rag index <folder>' first, or point --db/RAG_DB at an index");
   }
+  checkSchema(manifest, indexDir);
   const { ChunkStore } = await import('../store/chunk-store.js');
   const store = await ChunkStore.open(indexDir, tableName(manifest.generation), { dimensions: manifest.dimensions, create: false });
   if (!formats) return { manifest, store };

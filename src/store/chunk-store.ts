@@ -10,6 +10,7 @@ import path from 'node:path';
 import vm from 'node:vm';
 import { RagError } from '../errors.js';
 import type { Hit } from '../types.js';
+import { cjkIndexText, cjkQueryText } from './cjk.js';
 
 // LanceDB loads apache-arrow's CommonJS build. Importing the ES build as well would load a
 // second copy of Arrow: about 70 ms more on every cold search, and instanceof checks
@@ -152,7 +153,7 @@ function toArrowTable(rows: ChunkRow[], schema: Arrow.Schema, dimensions: number
     end_line: ints((r) => r.endLine),
     heading: strings((r) => r.heading),
     text: strings((r) => r.text),
-    search_text: strings((r) => r.searchText),
+    search_text: strings((r) => cjkIndexText(r.searchText)),
     vector: makeVector(makeData({ type: vectorType, length: rows.length, nullCount: 0, child: items })),
     file_hash: strings((r) => r.fileHash),
     chunk_hash: strings((r) => r.chunkHash),
@@ -300,7 +301,7 @@ export class ChunkStore {
 
   /** BM25 over heading, path and text. Empty after sanitising, or no FTS index yet: no hits. */
   async textSearch(query: string, limit: number, filter: SearchFilter = {}): Promise<Hit[]> {
-    const text = sanitizeFtsQuery(query);
+    const text = cjkQueryText(sanitizeFtsQuery(query)).replace(/\s+/g, ' ').trim();
     if (!text || filter.onlyPaths?.length === 0) return [];
     const where = filterSql(filter);
     let search = this.table.query().fullTextSearch(text, { columns: ['search_text'] });

@@ -12,7 +12,12 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { RagError } from '../errors.js';
 
-export const SCHEMA_VERSION = 1;
+/**
+ * 2: the full-text column holds CJK runs as characters and bigrams (store/cjk.ts). A
+ * schema-1 table is still readable, but its full-text index finds no CJK words, and the
+ * rows of unchanged files would never be rewritten: such an index must be rebuilt.
+ */
+export const SCHEMA_VERSION = 2;
 export const MANIFEST_FILE = 'manifest.json';
 
 export interface Manifest {
@@ -106,6 +111,13 @@ export async function readManifest(indexDir: string): Promise<Manifest | undefin
     throw new RagError('index-mismatch', `The index at ${indexDir} was written by a newer rag (schema ${value.schemaVersion})`, 'upgrade rag, or rebuild with --rebuild');
   }
   return value;
+}
+
+/** Refuses an index written by an older schema (see SCHEMA_VERSION); --rebuild replaces it. */
+export function checkSchema(m: Manifest, indexDir: string): void {
+  if (m.schemaVersion < SCHEMA_VERSION) {
+    throw new RagError('index-mismatch', `The index at ${indexDir} was written by an older rag (schema ${m.schemaVersion}, now ${SCHEMA_VERSION})`, "run 'rag index --rebuild'");
+  }
 }
 
 export function writeManifest(indexDir: string, manifest: Manifest): Promise<void> {
