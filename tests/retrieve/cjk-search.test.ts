@@ -16,11 +16,8 @@ import { runRag } from '../helpers/test-io.js';
 describe('CJK search and the schema-2 full-text column', () => {
   it('finds a Chinese passage by a Chinese keyword; an index of schema 1 is told to --rebuild', async (t) => {
     const stub = await startStub();
-    const work = tempDir();
-    t.after(async () => {
-      work.cleanup();
-      await stub.close();
-    });
+    t.after(() => stub.close());
+    const work = tempDir(t);
     const docs = path.join(work.dir, 'docs');
     mkdirSync(docs);
     writeFileSync(path.join(docs, 'rag.md'), '# 检索\n\n系统先从向量数据库中检索相关段落，再让模型根据这些段落回答问题。\n');
