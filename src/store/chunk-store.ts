@@ -49,6 +49,12 @@ const HNSW_REFINE_FACTOR = 5;
 /** Graph build width: LanceDB's default 300 builds slower, for no recall at HNSW_EF (above). */
 const HNSW_EF_CONSTRUCTION = 100;
 /**
+ * Vectors sampled per partition to train the IVF centroids (LanceDB's default: 256). Every
+ * partition is probed, so rough centroids cost no recall (0.990 over 25,000 rows of 768
+ * dimensions), while the build's peak RSS fell from 361 MB to 266 MB.
+ */
+const IVF_SAMPLE_RATE = 64;
+/**
  * IVF partitions of the vector index, each with its own HNSW graph, and every one probed
  * by a query: the partitions make the build faster, not the search narrower. LanceDB's
  * default is one partition per million rows, i.e. one graph, and building that took
@@ -345,7 +351,7 @@ export class ChunkStore {
     // built and then rewritten by the compaction.
     if (compacted) await this.compact();
     for (const column of missing) {
-      const config = column === 'vector' ? lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: VECTOR_INDEX_PARTITIONS, efConstruction: HNSW_EF_CONSTRUCTION }) : lancedb.Index.fts({ withPosition: false });
+      const config = column === 'vector' ? lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: VECTOR_INDEX_PARTITIONS, efConstruction: HNSW_EF_CONSTRUCTION, sampleRate: IVF_SAMPLE_RATE }) : lancedb.Index.fts({ withPosition: false });
       await this.table.createIndex(column, { config, replace: true });
     }
     return { compacted, indexesBuilt: missing };
