@@ -75,6 +75,10 @@ const MIN_ROWS_PER_FRAGMENT = 250;
 /** Rows an index may leave to brute force before compaction folds them in. */
 const MAX_UNINDEXED_SHARE = 0.1;
 
+function vectorIndexConfig(): lancedb.Index {
+  return lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: VECTOR_INDEX_PARTITIONS, efConstruction: HNSW_EF_CONSTRUCTION, sampleRate: IVF_SAMPLE_RATE });
+}
+
 /** What ChunkStore.maintain() did. */
 export interface Maintenance {
   compacted: boolean;
@@ -351,7 +355,7 @@ export class ChunkStore {
     // built and then rewritten by the compaction.
     if (compacted) await this.compact();
     for (const column of missing) {
-      const config = column === 'vector' ? lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: VECTOR_INDEX_PARTITIONS, efConstruction: HNSW_EF_CONSTRUCTION, sampleRate: IVF_SAMPLE_RATE }) : lancedb.Index.fts({ withPosition: false });
+      const config = column === 'vector' ? vectorIndexConfig() : lancedb.Index.fts({ withPosition: false });
       await this.table.createIndex(column, { config, replace: true });
     }
     return { compacted, indexesBuilt: missing };
