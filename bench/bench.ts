@@ -13,6 +13,7 @@
  *
  * See `--help` for every flag.
  */
+import { tuneProcess } from '../src/main.js';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,8 +35,9 @@ async function main(): Promise<void> {
   const started = performance.now();
   const m = machine();
   // The benchmark's own LanceDB work (pruning, the recall table) runs in this process, where a
-  // hang could not be killed; rag's processes get a clean environment and no such help.
-  if (process.env.LANCE_CPU_THREADS === undefined && m.cpus <= 2) process.env.LANCE_CPU_THREADS = '2';
+  // hang could not be killed: it gets the settings rag's own store commands get (an in-process
+  // full-text build can hang on 2 CPUs without them, lancedb#3568).
+  tuneProcess('search', process.env, m.cpus);
   const loadBefore = os.loadavg()[0] ?? 0;
   const work = cfg.keep ?? mkdtempSync(path.join(os.tmpdir(), 'rag-bench-'));
   mkdirSync(work, { recursive: true });

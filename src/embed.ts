@@ -110,6 +110,16 @@ export function maxEmbedChars(info: ModelInfo): number {
   return Math.min(info.contextLength ?? 2048, 2048) * 3;
 }
 
+const CJK_CHAR = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/gu;
+
+/**
+ * Length in maxEmbedChars's units (a third of a token). A Chinese, Japanese or Korean
+ * character is a token of its own or more, not a third of one: it counts three.
+ */
+export function embedLength(text: string): number {
+  return text.length + 2 * (text.match(CJK_CHAR)?.length ?? 0);
+}
+
 /**
  * Splits again any passage whose embedded text would not fit the model, so nothing is
  * silently truncated by the server. `headerChars` is the length of what documentText
@@ -119,12 +129,15 @@ export function fitChunksToModel(chunks: Chunk[], format: DocFormat, maxChars: n
   const out: Chunk[] = [];
   for (const c of chunks) {
     const room = maxChars - headerChars(c);
-    if (c.text.length <= room) {
+    const length = embedLength(c.text);
+    if (length <= room) {
       out.push(c);
       continue;
     }
     // The chunker's hard limit is size + overlap: leave no overlap so pieces fit the room.
-    const size = Math.max(200, Math.floor(room));
+    // With CJK text in it, any piece may be all CJK: a third of the room then surely fits.
+    const perChar = length > c.text.length ? 3 : 1;
+    const size = Math.max(200, Math.floor(room / perChar));
     for (const piece of chunkText(c.text, format, { chunkSizeChars: size, chunkOverlapChars: 0 })) {
       // A piece keeps its passage's location (page range, anchor, cells): never narrower than the truth.
       out.push({ ...c, text: piece.text, startLine: c.startLine + piece.startLine - 1, endLine: c.startLine + piece.endLine - 1 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { documentText, fitChunksToModel, maxEmbedChars, queryText, taskPrefixes } from '../src/embed.js';
+import { documentText, embedLength, fitChunksToModel, maxEmbedChars, queryText, taskPrefixes } from '../src/embed.js';
 import type { Chunk } from '../src/types.js';
 
 describe('task prefixes and embedded text', () => {
@@ -31,6 +31,15 @@ describe('fitChunksToModel', () => {
 
   it('leaves passages that fit alone', () => {
     assert.deepEqual(fitChunksToModel([chunk], 'markdown', 100_000, () => 20), [chunk]);
+  });
+
+  it('counts a CJK character as a token: a Chinese passage that fits by characters is split to fit by tokens', () => {
+    const zh = Array.from({ length: 30 }, (_, i) => `第${i}句话讲的是向量数据库。`).join('\n');
+    assert.ok(zh.length + 40 <= 700);
+    const fitted = fitChunksToModel([{ ...chunk, text: zh }], 'markdown', 700, () => 40);
+    assert.ok(fitted.length > 1);
+    for (const c of fitted) assert.ok(embedLength(c.text) + 40 <= 700, `${embedLength(c.text)}`);
+    assert.equal(embedLength('abc向量'), 9);
   });
 
   it('splits a passage that does not fit, keeping exact lines and the heading', () => {

@@ -1,6 +1,8 @@
 /**
  * A line longer than the chunk size, cut into pieces (rules 5 and 6 in chunk.ts's header comment): at
  * sentence ends, else whitespace, else anywhere, with consecutive pieces overlapping by whole sentences.
+ * Chinese and Japanese put no space after a sentence: there a sentence ends at `。！？` (and any closing
+ * brackets or quotes after it), and a clause at `，、；：`, where a cut beats one mid-word.
  */
 
 function isSpace(code: number): boolean {
@@ -8,10 +10,23 @@ function isSpace(code: number): boolean {
 }
 
 const SENTENCE_CLOSERS = '"\')]”’*_';
+const CJK_SENTENCE_ENDS = '。！？';
+const CJK_CLAUSE_ENDS = '，、；：';
+const CJK_CLOSERS = '」』）】〕》〉”’"\')]';
+
+/** Break kind at q when no space precedes it: 2 after a CJK sentence end, 1 after a CJK clause end. */
+function cjkBreakKindAt(s: string, q: number): number {
+  if (CJK_CLOSERS.includes(s.charAt(q))) return 0;
+  let p = q - 1;
+  for (let n = 0; p >= 0 && n < 4 && CJK_CLOSERS.includes(s.charAt(p)); n++) p--;
+  const c = s.charAt(p);
+  return CJK_SENTENCE_ENDS.includes(c) ? 2 : CJK_CLAUSE_ENDS.includes(c) ? 1 : 0;
+}
 
 /** 2 when a sentence starts at q, 1 when only a word does, 0 otherwise. */
 function breakKindAt(s: string, q: number): number {
-  if (q <= 0 || q >= s.length || isSpace(s.charCodeAt(q)) || !isSpace(s.charCodeAt(q - 1))) return 0;
+  if (q <= 0 || q >= s.length || isSpace(s.charCodeAt(q))) return 0;
+  if (!isSpace(s.charCodeAt(q - 1))) return cjkBreakKindAt(s, q);
   let p = q - 1;
   // Bounded walk-back keeps runs of thousands of spaces linear.
   for (let n = 0; p >= 0 && n < 16 && isSpace(s.charCodeAt(p)); n++) p--;

@@ -29,7 +29,7 @@ export interface Unit {
   overlapOnlyFrom?: number;
 }
 
-const SENTENCE_END = /[.!?…][)"'”’\]*_]*\s*$/;
+const SENTENCE_END = /(?:[.!?…][)"'”’\]*_]*|[。！？][」』）】〕》〉"'”’)\]]*)\s*$/;
 const CODE_CLOSER = /^(?:[\]})>]|(?:end|fi|done|esac)\b)/;
 
 function isTopLevel(line: string): boolean {

@@ -12,7 +12,11 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { RagError } from '../errors.js';
 
-/** 2: passages gained location columns (pages, anchor, cells) for document formats. */
+/**
+ * 2: passages gained location columns (pages, anchor, cells) for document formats, and the
+ * full-text column holds CJK runs as characters and bigrams (store/cjk.ts). A schema-1
+ * table lacks the columns and its full-text index finds no CJK words: it must be rebuilt.
+ */
 export const SCHEMA_VERSION = 2;
 export const MANIFEST_FILE = 'manifest.json';
 

@@ -394,6 +394,22 @@ describe('blocks', () => {
 });
 
 describe('long text', () => {
+  it('ends Chinese and Japanese chunks at sentence punctuation, within the size limit', () => {
+    const zh = ['检索增强生成把外部知识和大语言模型结合起来。', '系统先从向量数据库中检索相关段落！', '模型为什么只根据这些段落回答问题？', '因为这样可以减少编造的内容。'];
+    const ja = ['全文検索エンジンは文書を単語に分けます。', '日本語には単語の間に空白がありません！', 'それでは索引はどう作るのでしょうか？', '「文字の組」を使います。'];
+    const o = { chunkSizeChars: 200, chunkOverlapChars: 30 };
+    // One long line per language (a paragraph without line breaks), then one sentence a line.
+    const text = doc('# 中文', '', Array.from({ length: 12 }, (_, i) => zh[i % 4]).join(''), '', '# 日本語', '', ...Array.from({ length: 24 }, (_, i) => ja[i % 4]!));
+    const chunks = chunkText(text, 'markdown', o);
+    assert.ok(chunks.length >= 4);
+    // A heading above a long line is a chunk of its own (rule 5); every other chunk is prose.
+    for (const c of chunks.filter((ch) => !/^# \S+$/.test(ch.text))) {
+      assert.match(c.text, /[。！？」]$/, c.text);
+      assert.ok(c.text.length <= o.chunkSizeChars + o.chunkOverlapChars, `${c.text.length} chars`);
+    }
+    assertInvariants(text, chunks, o);
+  });
+
   it('splits a one-line paragraph at sentence ends, each chunk starting with sentences from the last', () => {
     const line = sentences(30).join(' ');
     const text = doc('# Long', '', line);

@@ -35,4 +35,18 @@ describe('splitLongLine', () => {
     const line = Array.from({ length: 400 }, (_, i) => (i % 7 === 0 ? 'End.' : `w${i}`)).join(' ');
     for (const piece of splitLongLine(line, 200, 60)) assert.ok(piece.length <= 200, piece);
   });
+
+  test('cuts Chinese and Japanese at sentence punctuation, closing quotes included, without spaces', () => {
+    assert.deepEqual(splitLongLine('第一句话很短。第二句呢？「第三句！」第四句在这里结束。', 12, 0), ['第一句话很短。第二句呢？', '「第三句！」', '第四句在这里结束。']);
+    assert.deepEqual(splitLongLine('日本語の文です。二つ目の文です。三つ目。', 10, 0), ['日本語の文です。', '二つ目の文です。', '三つ目。']);
+  });
+
+  test('cuts CJK text without sentence ends at a clause end, before cutting anywhere', () => {
+    assert.deepEqual(splitLongLine('甲乙丙丁戊己，庚辛壬癸子丑寅卯', 10, 0), ['甲乙丙丁戊己，', '庚辛壬癸子丑寅卯']);
+  });
+
+  test('overlaps CJK pieces by whole sentences', () => {
+    assert.deepEqual(splitLongLine('一二三四五六。七八。九十一二三四五六。', 12, 4), ['一二三四五六。七八。', '七八。九十一二三四五六。']);
+  });
 });
+
