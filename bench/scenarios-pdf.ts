@@ -9,6 +9,7 @@ import { makePdf } from '../tests/helpers/documents.js';
 import type { Bench, IndexRun } from './harness.js';
 import { median } from './measure.js';
 import { int, mb, ms, type Report, round } from './report.js';
+import { seededRandom } from '../src/eval/generate.js';
 
 /** Lines per page: about what fits a Letter page at 11 pt. */
 const LINES_PER_PAGE = 40;
@@ -17,18 +18,6 @@ const WORDS = (
   'learning rate training set table figure section shows using each between performance error value layer network ' +
   'input output test sample time memory page index query passage retrieval embedding vector score baseline ablation'
 ).split(' ');
-
-/** A small deterministic PRNG (mulberry32): the same PDFs on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pageLines(next: () => number, file: number, page: number): string[] {
   const lines = [`Section ${file}.${page}`];
@@ -57,7 +46,8 @@ export async function generatePdfCorpus(work: string, files: number, pagesPerFil
     rmSync(d, { recursive: true, force: true });
     mkdirSync(d, { recursive: true });
   }
-  const next = rng(seed);
+  // Seeded: the same PDFs on every run.
+  const next = seededRandom(seed);
   let pdfBytes = 0;
   let textBytes = 0;
   for (let f = 1; f <= files; f++) {
