@@ -9,7 +9,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { RagError } from './errors.js';
 import type { Io } from './io.js';
-import { OllamaClient, resolveHost } from './ollama.js';
+import { OllamaClient, resolveHosts } from './ollama.js';
+import { OllamaHosts } from './ollama-hosts.js';
 import { createStyle, type Style } from './render/style.js';
 import { DEFAULTS } from './defaults.js';
 
@@ -22,16 +23,19 @@ export interface FileConfig {
   embedModel?: string;
   model?: string;
   host?: string;
+  /** Several Ollama hosts; wins over `host`. */
+  hosts?: string[];
   topK?: number;
   chunkSize?: number;
   chunkOverlap?: number;
   maxFileSizeMb?: number;
 }
 
-const CONFIG_KEYS: Record<keyof FileConfig, 'string' | 'integer' | 'number'> = {
+const CONFIG_KEYS: Record<keyof FileConfig, 'string' | 'string-list' | 'integer' | 'number'> = {
   embedModel: 'string',
   model: 'string',
   host: 'string',
+  hosts: 'string-list',
   topK: 'integer',
   chunkSize: 'integer',
   chunkOverlap: 'integer',
@@ -55,10 +59,13 @@ export function parseConfig(value: unknown, file: string): FileConfig {
     // An overlap of 0 is meaningful (as --chunk-overlap 0); every other number must be positive.
     const min = key === 'chunkOverlap' ? 0 : Number.MIN_VALUE;
     const max = CONFIG_MAX[key as keyof FileConfig] ?? Number.MAX_SAFE_INTEGER;
-    const ok = type === 'string' ? typeof v === 'string' && v.trim() !== '' : typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max && (type === 'number' || Number.isInteger(v));
+    const ok =
+      type === 'string-list' ? Array.isArray(v) && v.length > 0 && v.every((h) => typeof h === 'string' && h.trim() !== '')
+      : type === 'string' ? typeof v === 'string' && v.trim() !== '' : typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max && (type === 'number' || Number.isInteger(v));
     if (!ok) {
       const want =
-        type === 'string' ? 'a non-empty string'
+        type === 'string-list' ? 'a non-empty list of strings'
+        : type === 'string' ? 'a non-empty string'
         : type === 'number' ? 'a positive number'
         : max !== Number.MAX_SAFE_INTEGER ? `a whole number from 1 to ${max}`
         : min === 0 ? 'a whole number, 0 or more' : 'a positive whole number';
@@ -149,9 +156,12 @@ export interface SettingFlags {
 
 /** Settings as commands use them: flags > environment > config file > defaults, decided once. */
 export interface Settings {
+  /** The first of `hosts`. */
   host: string;
   /** Where the host came from, for `rag status` and the remote-host guard. */
   hostSource: HostSource;
+  /** Every Ollama host, in the order given. */
+  hosts: string[];
   chatModel: string;
   topK: number;
   /** undefined: each format's own default (DEFAULT_MAX_FILE_SIZE_MB in formats.ts). */
@@ -180,9 +190,12 @@ export function resolveSettings(flags: SettingFlags, env: Io['env'], config: Fil
   // An empty OLLAMA_HOST means unset, as for every other variable: the config file still applies.
   const envHost = fromEnv('OLLAMA_HOST');
   const flagHost = flags.host?.trim() || undefined;
+  const configHosts = config.hosts?.join(',') ?? config.host;
+  const hosts = resolveHosts(flagHost, envHost ?? configHosts);
   return {
-    host: resolveHost(flagHost, envHost ?? config.host),
-    hostSource: flagHost ? 'flag' : envHost ? 'env' : config.host ? 'config' : 'default',
+    host: hosts[0]!,
+    hosts,
+    hostSource: flagHost ? 'flag' : envHost ? 'env' : configHosts ? 'config' : 'default',
     chatModel: flags.model ?? fromEnv('RAG_MODEL') ?? config.model ?? DEFAULTS.model,
     topK: flags.topK ?? config.topK ?? DEFAULTS.topK,
     maxFileSizeMb: flags.maxFileSizeMb ?? config.maxFileSizeMb,
@@ -210,7 +223,10 @@ export interface Context {
   /** Colour on stdout / stderr: only on a TTY, and neither NO_COLOR nor --no-color nor TERM=dumb. */
   style: Style;
   errStyle: Style;
+  /** The first host's client, for what needs exactly one server. */
   ollama: () => OllamaClient;
+  /** Every host given, used as one (load-balanced embeddings, chat on a host that has the model). */
+  hosts: () => OllamaHosts;
   pid: number;
 }
 
@@ -227,16 +243,19 @@ export function createContext(globals: GlobalOptions, flags: SettingFlags, io: I
   const config = index.exists ? readConfig(index.dir) : {};
   const settings = resolveSettings({ ...flags, host: globals.host }, io.env, config, index.exists);
   const { host } = settings;
-  if (settings.hostSource === 'config' && !isLocalHost(host)) {
+  const remote = settings.hosts.find((h) => !isLocalHost(h));
+  if (settings.hostSource === 'config' && remote !== undefined) {
     // A config file can come with a cloned repository: it must not send documents elsewhere.
     const file = path.join(index.dir, CONFIG_FILE);
     throw new RagError(
       'bad-config',
-      `Config file ${file} sends documents to ${host}, which is not this machine`,
-      `to allow it, pass --host ${host} or set OLLAMA_HOST=${host}; otherwise remove 'host' from the file`,
+      `Config file ${file} sends documents to ${remote}, which is not this machine`,
+      `to allow it, pass --host ${remote} or set OLLAMA_HOST=${remote}; otherwise remove it from the file`,
     );
   }
-  let client: OllamaClient | undefined;
+  let pool: OllamaHosts | undefined;
+  const hosts = () =>
+    (pool ??= new OllamaHosts(settings.hosts, { signal, now: io.now, note: (message) => io.stderr.write(`rag: note: ${message}\n`) }));
   return {
     io,
     signal,
@@ -247,7 +266,8 @@ export function createContext(globals: GlobalOptions, flags: SettingFlags, io: I
     quiet: Boolean(globals.quiet),
     style: createStyle(colorAllowed(io.stdoutIsTTY, io.env, globals.color)),
     errStyle: createStyle(colorAllowed(io.stderrIsTTY, io.env, globals.color)),
-    ollama: () => (client ??= new OllamaClient({ host, signal })),
+    ollama: () => hosts().first,
+    hosts,
     pid,
   };
 }

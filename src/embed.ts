@@ -7,7 +7,7 @@
  */
 import { chunkText, type DocFormat } from './chunk/chunk.js';
 import { createLimiter, type Limiter } from './concurrency-limiter.js';
-import type { ModelInfo, OllamaClient, RetryNotice } from './ollama.js';
+import type { ModelInfo, RetryNotice } from './ollama.js';
 import type { Chunk } from './types.js';
 
 interface TaskPrefixes {
@@ -43,6 +43,13 @@ export function queryText(model: string, question: string): string {
   return `${taskPrefixes(model).query}${question}`;
 }
 
+/** Where `/api/embed` requests go: one Ollama client, or several hosts used as one. */
+export interface EmbedTarget {
+  embed(model: string, inputs: string[], options?: { onRetry?: (notice: RetryNotice) => void }): Promise<number[][]>;
+  /** Model details, or undefined when the model is not installed. */
+  showModel(model: string): Promise<ModelInfo | undefined>;
+}
+
 export interface EmbedderOptions {
   model: string;
   /** Inputs per request. */
@@ -70,7 +77,7 @@ export class Embedder {
   inputs = 0;
 
   constructor(
-    private readonly ollama: OllamaClient,
+    private readonly ollama: EmbedTarget,
     private readonly options: EmbedderOptions,
   ) {
     this.limit = createLimiter(options.concurrency);

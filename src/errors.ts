@@ -30,6 +30,7 @@ export type Reason =
   | 'missing-model'
   | 'unknown-model'
   | 'wrong-kind'
+  | 'model-mismatch'
   | 'pull-failed'
   | 'index-missing'
   | 'index-empty'
@@ -52,6 +53,7 @@ export const EXIT_FOR_REASON: Record<Reason, ExitCode> = {
   'missing-model': Exit.model,
   'unknown-model': Exit.model,
   'wrong-kind': Exit.model,
+  'model-mismatch': Exit.model,
   'pull-failed': Exit.model,
   'index-missing': Exit.index,
   'index-empty': Exit.index,

@@ -39,6 +39,17 @@ export function resolveHost(flag: string | undefined, env: string | undefined): 
   return `${url.protocol}//${url.hostname}:${port}${path}`;
 }
 
+/**
+ * Several hosts, comma-separated (`--host a,b`), each normalised as by resolveHost;
+ * repeats count once. An empty list means the default host.
+ */
+export function resolveHosts(flag: string | undefined, env: string | undefined): string[] {
+  const raw = (flag ?? '').trim() || (env ?? '').trim();
+  const parts = raw.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  if (parts.length === 0) return [DEFAULT_HOST];
+  return [...new Set(parts.map((p) => resolveHost(p, undefined)))];
+}
+
 export type ModelKind = 'embedding' | 'completion';
 
 export interface ModelInfo {

@@ -74,6 +74,8 @@ export interface StatusReport {
   };
   /** hostSource: where the host came from (flag, env, config or default). */
   ollama: { host: string; hostSource: string; reachable: boolean; version: string | null };
+  /** Every host given (one unless --host lists several), whether it answers, and its models. */
+  hosts: Array<{ host: string; reachable: boolean; version: string | null; models: string[] }>;
   models: { embed: ModelStatus; chat: ModelStatus };
   /** Index problems first, then Ollama, then models: the order a user fixes them in. */
   problems: RagError[];

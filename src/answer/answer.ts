@@ -5,6 +5,7 @@
 import { parseCitations } from './cite.js';
 import { RagError } from '../errors.js';
 import { buildPrompt, chooseNumCtx, NOT_FOUND_PHRASE, packHistory, type HistoryTurn, type PromptPassage } from './prompt.js';
+import type { EmbedTarget } from '../embed.js';
 import type { ChatStats, ModelInfo, OllamaClient, PullProgress } from '../ollama.js';
 import { retrieve, type OpenIndex, type Retrieval } from '../retrieve/retrieve.js';
 
@@ -56,12 +57,13 @@ export interface AskResult {
   timings: { retrieveMs: number; generateMs: number; totalMs: number };
 }
 
-export async function askQuestion(index: OpenIndex, ollama: OllamaClient, s: AskSettings, hooks: AskHooks): Promise<AskResult> {
+/** `embedVia`: where the question is embedded, when not the chat client (several hosts). */
+export async function askQuestion(index: OpenIndex, ollama: OllamaClient, s: AskSettings, hooks: AskHooks, embedVia: EmbedTarget = ollama): Promise<AskResult> {
   const started = hooks.now();
   // The model check and the retrieval do not depend on each other.
   const [info, retrieval] = await Promise.all([
     ollama.requireModel(s.model, 'completion', { pull: s.pull, ...(hooks.onPull ? { onPull: hooks.onPull } : {}) }),
-    retrieve(index, ollama, s.question, { topK: s.topK }),
+    retrieve(index, embedVia, s.question, { topK: s.topK }),
   ]);
   return answerFromHits(ollama, info, index.manifest.embedModel, retrieval, s, hooks, started);
 }

@@ -40,9 +40,10 @@ export async function askCommand(opts: AskCommandOptions, ctx: Context): Promise
   let endsWithNewline = true;
   let result: AskResult;
   try {
+    const hosts = ctx.hosts();
     result = await askQuestion(
       index,
-      ctx.ollama(),
+      await hosts.chatClient(model),
       {
         question, model, stream: isStreaming, temperature: opts.temperature, pull: opts.pull,
         topK: ctx.settings.topK,
@@ -61,6 +62,7 @@ export async function askCommand(opts: AskCommandOptions, ctx: Context): Promise
           io.stdout.write(showControls(text));
         },
       },
+      hosts,
     );
   } catch (err) {
     // A stream that broke off mid-answer: end the partial line so the error starts on its own.

@@ -73,7 +73,7 @@ function runInputs(opts: IndexCommandOptions, ctx: Context, progress: Progress):
     ...(opts.types?.length ? { types: new Set(opts.types) } : {}),
   };
   const deps: IndexDeps = {
-    ollama: ctx.ollama,
+    ollama: ctx.hosts,
     indexDir: ctx.index.dir,
     isExplicitIndex: ctx.index.isExplicit,
     cwd: io.cwd,

@@ -20,7 +20,7 @@ export async function searchCommand(opts: SearchOptions, ctx: Context): Promise<
   const { io } = ctx;
   const index = await openIndex(ctx.index.dir, ctx.index.exists, opts.types?.length ? new Set(opts.types) : undefined);
   const requestedK = ctx.settings.topK;
-  const { hits, matched } = await retrieve(index, ctx.ollama(), query, { topK: requestedK });
+  const { hits, matched } = await retrieve(index, ctx.hosts(), query, { topK: requestedK });
   const note = hits.length === 0 ? 'No matching passages.' : shortfallNote({ requestedK, returned: hits.length, matched });
   if (note !== undefined && !ctx.quiet) io.stderr.write(`${note}\n`);
   if (opts.json) {

@@ -13,6 +13,7 @@ import { readManifest, readPendingRebuild, readRecords, requireCurrentSchema, ta
 import { statusJson, writeJson } from '../render/json.js';
 import { statusText } from '../render/text.js';
 import { relativeTime } from '../render/terminal-text.js';
+import type { OllamaClient } from '../ollama.js';
 import type { ModelStatus, StatusReport } from '../types.js';
 
 export interface StatusOptions {
@@ -51,12 +52,9 @@ export async function gatherStatus(ctx: Context): Promise<StatusReport> {
     embed: { name: manifest?.embedModel ?? ctx.settings.defaultEmbedModel, installed: false, rightKind: null },
     chat: { name: ctx.settings.chatModel, installed: false, rightKind: null },
   };
+  let hosts: StatusReport['hosts'] = [];
   try {
-    const client = ctx.ollama();
-    ollama.version = await client.version();
-    ollama.reachable = true;
-    await checkModel(ctx, models.embed, 'embedding', problems);
-    await checkModel(ctx, models.chat, 'completion', problems);
+    hosts = await checkHosts(ctx, ollama, models, problems);
   } catch (err) {
     problems.push(err instanceof RagError ? err : new RagError('not-ollama', String(err)));
   }
@@ -64,13 +62,53 @@ export async function gatherStatus(ctx: Context): Promise<StatusReport> {
   return {
     index: { dir, ...(manifest ? { manifest, root: path.resolve(dir, manifest.root) } : {}), files: records.size, filesByFormat: filesByFormat(records.keys()), chunks, ...(pendingRebuild ? { pendingRebuild } : {}) },
     ollama,
+    hosts,
     models,
     problems,
   };
 }
 
-async function checkModel(ctx: Context, model: ModelStatus, kind: 'embedding' | 'completion', problems: RagError[]): Promise<void> {
-  const info = await ctx.ollama().showModel(model.name);
+/**
+ * One host: its version, then the models. Several: each host's reachability and models;
+ * ready when one answers, every answering host serves the same embedding model, and one has the chat model.
+ */
+async function checkHosts(ctx: Context, ollama: StatusReport['ollama'], models: StatusReport['models'], problems: RagError[]): Promise<StatusReport['hosts']> {
+  const pool = ctx.hosts();
+  if (pool.size === 1) {
+    const client = pool.first;
+    const version = await client.version().catch((err: unknown) => {
+      problems.push(err instanceof RagError ? err : new RagError('not-ollama', String(err)));
+      return null;
+    });
+    const hosts = [{ host: client.host, reachable: version !== null, version, models: [] as string[] }];
+    if (version === null) return hosts;
+    Object.assign(ollama, { reachable: true, version });
+    hosts[0]!.models = (await client.listModels()).map((m) => m.name).sort();
+    await checkModel(client, models.embed, 'embedding', problems);
+    await checkModel(client, models.chat, 'completion', problems);
+    return hosts;
+  }
+  const hosts = (await pool.report()).map(({ error: _error, ...h }) => h);
+  const answering = hosts.find((h) => h.reachable);
+  if (!answering) {
+    problems.push(new RagError('unreachable', `Cannot reach any of the ${hosts.length} Ollama hosts`, "is Ollama running there? Check --host or OLLAMA_HOST"));
+    return hosts;
+  }
+  Object.assign(ollama, { host: answering.host, reachable: true, version: answering.version });
+  try {
+    await pool.requireModel(models.embed.name, 'embedding', { pull: false });
+    models.embed.installed = true;
+    models.embed.rightKind = true;
+  } catch (err) {
+    if (!(err instanceof RagError) || err.exitCode !== Exit.model) throw err;
+    problems.push(err);
+  }
+  await checkModel(await pool.chatClient(models.chat.name), models.chat, 'completion', problems);
+  return hosts;
+}
+
+async function checkModel(client: OllamaClient, model: ModelStatus, kind: 'embedding' | 'completion', problems: RagError[]): Promise<void> {
+  const info = await client.showModel(model.name);
   model.installed = Boolean(info);
   if (!info) {
     problems.push(new RagError('missing-model', `Model '${model.name}' is not installed`, `run 'ollama pull ${model.name}'`));

@@ -4,7 +4,8 @@
  */
 import type { SourceFile } from '../discover/walk.js';
 import { Embedder, maxEmbedChars } from '../embed.js';
-import type { ModelInfo, OllamaClient, RetryNotice } from '../ollama.js';
+import type { ModelInfo, RetryNotice } from '../ollama.js';
+import type { OllamaHosts } from '../ollama-hosts.js';
 import type { RunPlan } from './plan.js';
 import { prepareFile } from './prepare.js';
 import { fillVectors, type PreparedFile } from './rows.js';
@@ -12,11 +13,12 @@ import type { IndexProgress, IndexSummary } from './summary.js';
 import type { IndexWriter } from './writer.js';
 
 export interface WorkerDeps {
-  ollama: () => OllamaClient;
+  ollama: () => OllamaHosts;
   signal: AbortSignal;
   maxFileSizeBytes: number | undefined;
   pull: boolean;
   batchSize: number;
+  /** Requests in flight per host. */
   concurrency: number;
   onProgress?: (p: IndexProgress) => void;
   onPull?: (status: string, completed?: number, total?: number) => void;
@@ -95,8 +97,9 @@ export class BatchWorker {
       reusable,
       maxChars: async () => maxEmbedChars(await this.requireModel()),
       embed: (texts) => {
-        this.embedder ??= new Embedder(this.deps.ollama(), {
-          model: embedModel, batchSize: this.deps.batchSize, concurrency: this.deps.concurrency, onEmbedded: this.report,
+        const hosts = this.deps.ollama();
+        this.embedder ??= new Embedder(hosts, {
+          model: embedModel, batchSize: this.deps.batchSize, concurrency: this.deps.concurrency * hosts.size, onEmbedded: this.report,
           ...(this.deps.onRetry ? { onRetry: this.deps.onRetry } : {}),
         });
         return this.embedder.embed(texts);

@@ -10,7 +10,8 @@ import type { ChunkOptions } from '../chunk/chunk.js';
 import { discoverFiles, relativePath, type Discovery, type SourceFile } from '../discover/walk.js';
 import { Exit, RagError } from '../errors.js';
 import { formatOf } from '../formats.js';
-import { sameModel, type OllamaClient, type RetryNotice } from '../ollama.js';
+import type { RetryNotice } from '../ollama.js';
+import type { OllamaHosts } from '../ollama-hosts.js';
 import { acquireLock } from '../store/lock.js';
 import { assertOwnFolder, inspectManifest, readManifest, readPendingRebuild, removeOwnFiles, requireCurrentSchema, type Manifest } from '../store/manifest.js';
 import { inBatches } from './batches.js';
@@ -48,7 +49,7 @@ export interface IndexOptions {
 }
 
 export interface IndexDeps {
-  ollama: () => OllamaClient;
+  ollama: () => OllamaHosts;
   indexDir: string;
   isExplicitIndex: boolean;
   cwd: string;
@@ -121,7 +122,7 @@ async function indexLocked(req: Request): Promise<IndexSummary> {
   const rootRel = storedRoot(deps.indexDir, req.root);
   const writer = await IndexWriter.open(plan, {
     indexDir: deps.indexDir, root: rootRel, now: deps.now, ...(req.isLocked ? { isLocked: req.isLocked } : {}),
-    modelDigest: async () => (await deps.ollama().listModels().catch(() => [])).find((m) => sameModel(m.name, plan.settings.embedModel))?.digest,
+    modelDigest: () => deps.ollama().modelDigest(plan.settings.embedModel),
   });
   const repaired = await writer.reconcile();
   const scopes = scopesOf(req);

@@ -46,7 +46,7 @@ export async function searchTool(ctx: Context, args: SearchArgs): Promise<Search
   const index = await openIndex(ctx.index.dir, ctx.index.exists);
   const pathPrefix = args.path_prefix?.trim().replace(/^(?:\.\/)+/, '');
   const topK = args.k ?? ctx.settings.topK;
-  const { hits } = await retrieve(index, ctx.ollama(), query, { topK, ...(pathPrefix ? { pathPrefix } : {}) });
+  const { hits } = await retrieve(index, ctx.hosts(), query, { topK, ...(pathPrefix ? { pathPrefix } : {}) });
   return searchJson(query, index.manifest.embedModel, hits, topK);
 }
 
@@ -96,7 +96,7 @@ export async function indexTool(ctx: Context, args: IndexArgs): Promise<IndexJso
       rebuild: false, dryRun: false, pull: false,
       batchSize: ctx.settings.batchSize, concurrency: ctx.settings.concurrency,
     },
-    { ollama: ctx.ollama, indexDir: ctx.index.dir, isExplicitIndex: ctx.index.isExplicit, cwd: root, pid: ctx.pid, now: ctx.io.now, signal: ctx.signal },
+    { ollama: ctx.hosts, indexDir: ctx.index.dir, isExplicitIndex: ctx.index.isExplicit, cwd: root, pid: ctx.pid, now: ctx.io.now, signal: ctx.signal },
   );
   return indexJson(summary);
 }

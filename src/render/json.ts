@@ -187,6 +187,8 @@ export interface StatusJson {
   };
   /** host_source: flag, env, config or default. */
   ollama: { host: string; host_source: string; reachable: boolean; version: string | null };
+  /** Every host given, whether it answers, and its models. */
+  hosts: Array<{ host: string; reachable: boolean; version: string | null; models: string[] }>;
   models: { embed: ModelStatusJson; chat: ModelStatusJson };
   problems: Array<{ code: number; reason: Reason; message: string }>;
 }
@@ -217,6 +219,7 @@ export function statusJson(r: StatusReport): StatusJson {
         : null,
     },
     ollama: { host: r.ollama.host, host_source: r.ollama.hostSource, reachable: r.ollama.reachable, version: r.ollama.version },
+    hosts: r.hosts,
     models: { embed: modelStatusJson(r.models.embed), chat: modelStatusJson(r.models.chat) },
     problems: r.problems.map((p) => ({ code: p.exitCode, reason: p.reason, message: describeError(p) })),
   };

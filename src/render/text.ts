@@ -156,7 +156,12 @@ export function statusText(r: StatusReport, style: Style, when: (iso: string) =>
             : []),
         ]
       : []),
-    `${style.bold('Ollama')}    ${r.ollama.host} ${style.dim(`(${HOST_SOURCE_TEXT[r.ollama.hostSource] ?? r.ollama.hostSource})`)} ${ok(r.ollama.reachable)}${r.ollama.version ? ` version ${r.ollama.version}` : ' unreachable'}`,
+    ...(r.hosts.length > 1
+      ? [
+          `${style.bold('Ollama')}    ${r.hosts.length} hosts ${style.dim(`(${HOST_SOURCE_TEXT[r.ollama.hostSource] ?? r.ollama.hostSource})`)}`,
+          ...r.hosts.map((h) => `  ${h.host} ${ok(h.reachable)}${h.version ? ` version ${h.version} · ${h.models.length} model(s): ${h.models.join(', ')}` : ' unreachable'}`),
+        ]
+      : [`${style.bold('Ollama')}    ${r.ollama.host} ${style.dim(`(${HOST_SOURCE_TEXT[r.ollama.hostSource] ?? r.ollama.hostSource})`)} ${ok(r.ollama.reachable)}${r.ollama.version ? ` version ${r.ollama.version}` : ' unreachable'}`]),
     `  embedding ${r.models.embed.name} ${ok(r.models.embed.installed && r.models.embed.rightKind !== false)}`,
     `  chat      ${r.models.chat.name} ${ok(r.models.chat.installed && r.models.chat.rightKind !== false)}`,
   ];

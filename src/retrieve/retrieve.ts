@@ -3,12 +3,11 @@
  * embedding model, run vector (cosine) and full-text (BM25) search, fuse by
  * reciprocal rank, then dedupe, cap per file and merge neighbours.
  */
-import { maxEmbedChars, queryText } from '../embed.js';
+import { maxEmbedChars, queryText, type EmbedTarget } from '../embed.js';
 import { RagError } from '../errors.js';
 import { fuseRanks, selectPassages } from './fuse.js';
 import { formatOf } from '../formats.js';
 import { readManifest, readRecords, requireCurrentSchema, tableName, type Manifest } from '../store/manifest.js';
-import type { OllamaClient } from '../ollama.js';
 import type { ChunkStore } from '../store/chunk-store.js';
 import type { Hit } from '../types.js';
 
@@ -65,7 +64,7 @@ export interface Retrieval {
   matched: number;
 }
 
-export async function retrieve(index: OpenIndex, ollama: OllamaClient, query: string, opts: RetrieveOptions): Promise<Retrieval> {
+export async function retrieve(index: OpenIndex, ollama: EmbedTarget, query: string, opts: RetrieveOptions): Promise<Retrieval> {
   const [vector] = await embedQueries(index, ollama, [query]);
   return retrieveWithVector(index, query, vector!, opts);
 }
@@ -74,7 +73,7 @@ export async function retrieve(index: OpenIndex, ollama: OllamaClient, query: st
  * Query vectors for many queries in one request (`rag eval` embeds its questions in
  * batches), checked against the index's dimensions.
  */
-export async function embedQueries(index: OpenIndex, ollama: OllamaClient, queries: string[]): Promise<number[][]> {
+export async function embedQueries(index: OpenIndex, ollama: EmbedTarget, queries: string[]): Promise<number[][]> {
   const model = index.manifest.embedModel;
   const vectors = await embedQueryTexts(ollama, model, queries);
   for (const vector of vectors) {
@@ -114,7 +113,7 @@ const QUERY_CUT_MARK = '\n…\n';
  * model takes, keeping its start and its end, where a question usually sits; the full-text
  * search and the chat model still get all of it.
  */
-async function embedQueryTexts(ollama: OllamaClient, model: string, queries: string[]): Promise<number[][]> {
+async function embedQueryTexts(ollama: EmbedTarget, model: string, queries: string[]): Promise<number[][]> {
   let texts = queries.map((q) => queryText(model, q));
   if (texts.some((t) => t.length > QUERY_CHARS_ALWAYS_FIT)) {
     const info = await ollama.showModel(model);

@@ -211,6 +211,7 @@ describe('statusText', () => {
   const report = (overrides: Partial<StatusReport> = {}): StatusReport => ({
     index: { dir: '/p/.rag', files: 0, chunks: 0 },
     ollama: { host: 'http://127.0.0.1:11434', hostSource: 'default', reachable: false, version: null },
+    hosts: [{ host: 'http://127.0.0.1:11434', reachable: false, version: null, models: [] }],
     models: { embed: { name: 'nomic-embed-text', installed: false, rightKind: null }, chat: { name: 'llama3.2', installed: false, rightKind: null } },
     problems: [],
     ...overrides,
@@ -237,6 +238,21 @@ describe('statusText', () => {
     assert.match(text, /^  model     nomic-embed-text \(768 dimensions\)$/m);
     assert.match(text, /^Ollama    http:\/\/h:1 \(from the config file\) ✓ version 0\.5\.0$/m);
     assert.match(text, /^  chat      llama3\.2 ✗$/m);
+  });
+  it('several hosts: one line each, with its reachability and models', () => {
+    const text = statusText(
+      report({
+        ollama: { host: 'http://a:1', hostSource: 'flag', reachable: true, version: '0.5.0' },
+        hosts: [
+          { host: 'http://a:1', reachable: true, version: '0.5.0', models: ['llama3.2:latest', 'nomic-embed-text:latest'] },
+          { host: 'http://b:2', reachable: false, version: null, models: [] },
+        ],
+      }),
+      plain,
+    );
+    assert.match(text, /^Ollama    2 hosts \(from --host\)$/m);
+    assert.match(text, /^  http:\/\/a:1 ✓ version 0\.5\.0 · 2 model\(s\): llama3\.2:latest, nomic-embed-text:latest$/m);
+    assert.match(text, /^  http:\/\/b:2 ✗ unreachable$/m);
   });
 });
 
