@@ -57,7 +57,7 @@ describe('resolveHost: --host > OLLAMA_HOST > default, normalised', () => {
 describe('parseConfig', () => {
   const FILE = '/x/.rag/config.json';
   it('accepts every documented field', () => {
-    const config = { embedModel: 'mxbai-embed-large', model: 'qwen3', host: 'h:1', topK: 8, chunkSize: 900, chunkOverlap: 0, maxFileSizeMb: 0.5 };
+    const config = { embedModel: 'mxbai-embed-large', model: 'qwen3', host: 'h:1', hosts: ['a:1', 'b:2'], topK: 8, chunkSize: 900, chunkOverlap: 0, maxFileSizeMb: 0.5 };
     assert.deepEqual(parseConfig(config, FILE), config);
   });
   const bad: Array<[value: unknown, field: RegExp]> = [
@@ -71,6 +71,9 @@ describe('parseConfig', () => {
     [{ model: '' }, /Field 'model'/],
     [{ chunkOverlap: -1 }, /Field 'chunkOverlap'/],
     [{ maxFileSizeMb: -2 }, /Field 'maxFileSizeMb'/],
+    [{ hosts: 'a:1' }, /Field 'hosts' .* a non-empty list of strings/],
+    [{ hosts: [] }, /Field 'hosts'/],
+    [{ hosts: ['a:1', ''] }, /Field 'hosts'/],
   ];
   for (const [value, pattern] of bad) {
     it(`rejects ${JSON.stringify(value)}, naming the file`, () => {
@@ -300,6 +303,21 @@ describe('resolveSettings: flags > environment > config file > defaults, once fo
       name: 'empty environment variables count as unset',
       flags: {}, env: { RAG_MODEL: ' ', RAG_EMBED_MODEL: '', OLLAMA_HOST: '' }, config, exists: false,
       expected: { host: 'http://cfg.example:1', chatModel: 'cfg-chat', embedModel: 'cfg-embed' },
+    },
+    {
+      name: 'several hosts: comma-separated in a flag or OLLAMA_HOST, a list in the config (over its host)',
+      flags: {}, env: {}, config: { host: 'solo:1', hosts: ['a:1', 'b:2'] }, exists: false,
+      expected: { host: 'http://a:1', hosts: ['http://a:1', 'http://b:2'] },
+    },
+    {
+      name: 'several hosts in OLLAMA_HOST over the config, repeats once',
+      flags: {}, env: { OLLAMA_HOST: 'x:1, y:2 ,x:1' }, config: { hosts: ['a:1', 'b:2'] }, exists: false,
+      expected: { host: 'http://x:1', hosts: ['http://x:1', 'http://y:2'] },
+    },
+    {
+      name: 'several hosts in --host over everything',
+      flags: { host: 'f:1,g' }, env: { OLLAMA_HOST: 'x:1' }, config: none, exists: false,
+      expected: { hosts: ['http://f:1', 'http://g:11434'] },
     },
   ];
   for (const c of cases) {

@@ -95,7 +95,7 @@ describe('rag status', () => {
     const ready = await runRag(['status', '--json'], { cwd: REPO_ROOT, env });
     assert.equal(ready.code, 0, ready.stderr);
     const doc = JSON.parse(ready.stdout) as StatusDoc;
-    assert.deepEqual(Object.keys(doc).sort(), ['index', 'models', 'ollama', 'problems', 'ready']);
+    assert.deepEqual(Object.keys(doc).sort(), ['hosts', 'index', 'models', 'ollama', 'problems', 'ready']);
     assert.equal(doc.ready, true);
     assert.equal(doc.index.path, db.dir);
     assert.equal(doc.index.exists, true);
@@ -106,6 +106,8 @@ describe('rag status', () => {
     assert.equal(doc.index.dimensions, indexed.dimensions);
     assert.ok(doc.index.updated_at !== null && !Number.isNaN(Date.parse(doc.index.updated_at)));
     assert.deepEqual(doc.ollama, { host: stub.url, host_source: 'env', reachable: true, version: '0.33.0' });
+    assert.deepEqual(doc.hosts.map((h) => [h.host, h.reachable, h.version]), [[stub.url, true, '0.33.0']]);
+    assert.ok(doc.hosts[0]!.models.includes('nomic-embed-text:latest'));
     assert.deepEqual(doc.models, {
       embed: { name: 'nomic-embed-text', installed: true, right_kind: true },
       chat: { name: 'llama3.2', installed: true, right_kind: true },
