@@ -21,6 +21,8 @@ export interface Config {
   pdfFiles: number;
   pdfPages: number;
   skipRecall: boolean;
+  /** Skip indexing over 1, 2 and 4 hosts. */
+  skipHosts: boolean;
   costFiles: number;
   cost: StubCost;
   chatCost: StubCost;
@@ -55,6 +57,7 @@ Options:
   --pdf-files N             PDF scenario: generated PDFs (default 200; quick 30; 0 skips it)
   --pdf-pages N             PDF scenario: pages per PDF (default 20; quick 10)
   --skip-recall             skip the vector-index recall check
+  --skip-hosts              skip indexing over 1, 2 and 4 stub hosts (model cost, parallel 1 each)
   --recall-rows N           rows of the synthetic table for the recall check
                             (default: the vector-index threshold; quick: skipped)
   --recall-queries N        sample queries for the recall check (default 50)
@@ -89,6 +92,7 @@ export function parseConfig(argv: string[]): Config | undefined {
       'pdf-files': { type: 'string' },
       'pdf-pages': { type: 'string' },
       'skip-recall': { type: 'boolean' },
+      'skip-hosts': { type: 'boolean' },
       'recall-rows': { type: 'string' },
       'recall-queries': { type: 'string' },
       'json-out': { type: 'string' },
@@ -129,6 +133,7 @@ export function parseConfig(argv: string[]): Config | undefined {
     pdfFiles: num('pdf-files', quick ? 30 : 200, { min: 0 }),
     pdfPages: num('pdf-pages', quick ? 10 : 20),
     skipRecall: Boolean(values['skip-recall']),
+    skipHosts: Boolean(values['skip-hosts']),
     costFiles: num('cost-files', quick ? 100 : 300),
     cost: {
       embedMsPerInput: num('embed-ms-per-input', 3, { integer: false }),
