@@ -83,10 +83,7 @@ export class OllamaHosts {
     }
   }
 
-  /**
-   * Runs `call` on the least-loaded healthy host, moving to another host when one fails.
-   * With one host its own error comes out unchanged, as before there were several.
-   */
+  /** Runs `call` on the least-loaded healthy host, moving to another host when one fails. */
   private async onSomeHost<T>(call: (host: HostState) => Promise<T>): Promise<T> {
     let lastError: RagError | undefined;
     for (;;) {
@@ -97,7 +94,8 @@ export class OllamaHosts {
       try {
         return await call(host);
       } catch (err) {
-        if (!isHostFailure(err) || this.options.signal?.aborted) throw err;
+        // One host is never left out: its own error is the answer, and the next call tries it again.
+        if (!isHostFailure(err) || this.options.signal?.aborted || this.hosts.length === 1) throw err;
         lastError = err as RagError;
         this.takeOut(host, lastError);
       } finally {
@@ -107,7 +105,6 @@ export class OllamaHosts {
   }
 
   private noHostLeft(lastError: RagError | undefined): RagError {
-    if (this.hosts.length === 1 && lastError) return lastError;
     const last = lastError ? `; the last error: ${lastError.message}` : '';
     return new RagError(lastError?.reason ?? 'unreachable', `No Ollama host is left: all ${this.hosts.length} failed${last}`, 'check that the servers are running, then run the command again', lastError ? { cause: lastError } : undefined);
   }
@@ -133,6 +130,7 @@ export class OllamaHosts {
   async requireModel(model: string, kind: ModelKind, options: { pull: boolean; onPull?: (p: PullProgress) => void }): Promise<ModelInfo> {
     if (kind === 'completion' || this.hosts.length === 1) return this.first.requireModel(model, kind, options);
     let info: ModelInfo | undefined;
+    let lastError: RagError | undefined;
     for (const host of this.healthy()) {
       try {
         const hostInfo = await host.client.requireModel(model, kind, options).catch((err: unknown) => {
@@ -142,10 +140,11 @@ export class OllamaHosts {
         await this.checkHost(host, model);
       } catch (err) {
         if (!isHostFailure(err) || this.options.signal?.aborted) throw err;
-        this.takeOut(host, err as RagError);
+        lastError = err as RagError;
+        this.takeOut(host, lastError);
       }
     }
-    if (!info) throw this.noHostLeft(undefined);
+    if (!info) throw this.noHostLeft(lastError);
     return info;
   }
 
