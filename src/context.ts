@@ -250,7 +250,7 @@ export function createContext(globals: GlobalOptions, flags: SettingFlags, io: I
     throw new RagError(
       'bad-config',
       `Config file ${file} sends documents to ${remote}, which is not this machine`,
-      `to allow it, pass --host ${remote} or set OLLAMA_HOST=${remote}; otherwise remove it from the file`,
+      `to allow it, pass --host ${remote} or set OLLAMA_HOST=${remote}; otherwise remove '${config.hosts ? 'hosts' : 'host'}' from the file`,
     );
   }
   let pool: OllamaHosts | undefined;

@@ -310,7 +310,11 @@ export class OllamaClient {
    * is named as such, instead of as a missing or wrong model further on.
    */
   version(): Promise<string> {
-    this.verified ??= this.parent ? this.parent.version() : this.attempts({ host: this.host }, () => this.fetchVersion());
+    // A failure is not kept: a host left out (of several) is asked again when it comes back.
+    this.verified ??= (this.parent ? this.parent.version() : this.attempts({ host: this.host }, () => this.fetchVersion())).catch((err: unknown) => {
+      this.verified = undefined;
+      throw err;
+    });
     return this.verified;
   }
 

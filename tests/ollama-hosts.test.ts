@@ -33,7 +33,7 @@ describe('OllamaHosts', () => {
       hosts.embed('nomic-embed-text', ['back in']),
       (err: unknown) => err instanceof RagError && err.exitCode === Exit.model && err.message.includes(`Ollama at ${a.url} serves a different 'nomic-embed-text'`),
     );
-    assert.deepEqual(back.requests.map((r) => r.route), ['/api/tags'], 'checked, and given no work');
+    assert.deepEqual(back.requests.map((r) => r.route), ['/api/version', '/api/tags'], 'checked, and given no work');
   });
 
   it('embeds on the least busy host', async (t) => {

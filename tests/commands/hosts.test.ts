@@ -5,6 +5,7 @@
  * lists each host; chat goes to a host that has the chat model.
  */
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import type { StatusJson } from '../../src/render/json.js';
@@ -84,7 +85,7 @@ describe('several Ollama hosts', () => {
     const { a, b, cwd, env } = await twoHosts(t, { installed: ['nomic-embed-text'] });
     const downUrl = b.url;
     const text = await runRag(['status'], { cwd, env });
-    assert.match(text.stdout, /^Ollama    2 hosts$/m);
+    assert.match(text.stdout, /^Ollama    2 hosts \(from OLLAMA_HOST\)$/m);
     assert.match(text.stdout, new RegExp(`^  ${a.url} ✓ version \\S+ · 5 model\\(s\\): `, 'm'));
     assert.match(text.stdout, new RegExp(`^  ${downUrl} ✓ version \\S+ · 1 model\\(s\\): nomic-embed-text:latest$`, 'm'));
     await b.close();
@@ -93,6 +94,17 @@ describe('several Ollama hosts', () => {
     assert.deepEqual(doc.hosts.map((h) => [h.host, h.reachable]), [[a.url, true], [downUrl, false]]);
     assert.equal(doc.hosts[0]!.models.length, 5);
     assert.deepEqual(doc.hosts[1]!.models, []);
+  });
+
+  it("a config file's hosts must all be this machine: one remote entry is refused, exit 2, naming it", async (t) => {
+    const { a, cwd, env } = await twoHosts(t);
+    mkdirSync(env.RAG_DB!, { recursive: true });
+    const remote = 'http://192.0.2.7:11434';
+    writeFileSync(path.join(env.RAG_DB!, 'config.json'), JSON.stringify({ hosts: [a.url, remote] }));
+    const res = await runRag(['status'], { cwd, env: { RAG_DB: env.RAG_DB! } });
+    assert.equal(res.code, 2, res.stderr);
+    assertOneErrorLine(res.stderr, new RegExp(`sends documents to ${remote.replace(/[.]/g, '\\.')}, which is not this machine .* remove 'hosts' from the file`));
+    assert.equal(a.requests.length, 0);
   });
 
   it('ask sends the chat to the first host that has the chat model', async (t) => {
