@@ -75,10 +75,10 @@ export class OllamaHosts {
     return this.hosts.filter((h) => h.outUntil <= now);
   }
 
-  private takeOut(host: HostState, err: RagError): void {
+  private takeOut(host: HostState, err: RagError, options: { quiet?: boolean } = {}): void {
     host.outUntil = this.options.now() + this.cooldownMs;
     host.checked = undefined;
-    if (this.hosts.length > 1) {
+    if (this.hosts.length > 1 && !options.quiet) {
       this.options.note(`Ollama at ${host.client.host} failed (${err.message}); leaving it out for ${Math.round(this.cooldownMs / 1000)} s`);
     }
   }
@@ -202,16 +202,18 @@ export class OllamaHosts {
     throw this.noHostLeft(lastError);
   }
 
-  /** Each host, whether it answers, and its models: for `rag status`. */
+  /** Each host, whether it answers, and its models: for `rag status`, which shows the unreachable ones (no note). */
   async report(): Promise<HostReport[]> {
     return Promise.all(
-      this.hosts.map(async ({ client }) => {
+      this.hosts.map(async (host) => {
+        const { client } = host;
         try {
           const version = await client.version();
           const models = (await client.listModels()).map((m) => m.name).sort();
           return { host: client.host, reachable: true, version, models };
         } catch (err) {
           if (!isHostFailure(err)) throw err;
+          this.takeOut(host, err as RagError, { quiet: true });
           return { host: client.host, reachable: false, version: null, models: [], error: (err as Error).message };
         }
       }),

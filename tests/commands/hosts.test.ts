@@ -92,6 +92,7 @@ describe('several Ollama hosts', () => {
     const res = await runRag(['status', '--json'], { cwd, env });
     const doc = JSON.parse(res.stdout) as StatusJson;
     assert.deepEqual(doc.hosts.map((h) => [h.host, h.reachable]), [[a.url, true], [downUrl, false]]);
+    assert.doesNotMatch(res.stderr, /leaving it out/, 'the report shows the host down: no note besides');
     assert.equal(doc.hosts[0]!.models.length, 5);
     assert.deepEqual(doc.hosts[1]!.models, []);
   });
