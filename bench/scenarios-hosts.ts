@@ -31,7 +31,7 @@ export async function multiHostIndex(b: Bench, report: Report, results: Record<s
   const g = generateCorpus(dir, { files: costFiles, sizeMb: costMb, seed: seed + 2 });
   const hostCost = { ...cost, embedMsPerInput: Math.max(cost.embedMsPerInput ?? 0, MIN_MS_PER_INPUT), parallel: 1 };
   report.section(
-    `(h) Index over 1, 2 and 4 Ollama hosts, each one request at a time: ${hostCost.embedMsPerRequest} ms/request + ${hostCost.embedMsPerInput} ms/input ` +
+    `(j) Index over 1, 2 and 4 Ollama hosts, each one request at a time: ${hostCost.embedMsPerRequest} ms/request + ${hostCost.embedMsPerInput} ms/input ` +
       `(${costFiles} files, ${mb(g.totalBytes)}; median of ${indexRuns})`,
   );
   const stubs: Stub[] = [];
