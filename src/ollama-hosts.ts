@@ -76,9 +76,12 @@ export class OllamaHosts {
   }
 
   private takeOut(host: HostState, err: RagError, options: { quiet?: boolean } = {}): void {
-    host.outUntil = this.options.now() + this.cooldownMs;
+    const now = this.options.now();
+    // Requests in flight on a host fail together: the first one takes it out and says so.
+    const wasOut = host.outUntil > now;
+    if (!wasOut) host.outUntil = now + this.cooldownMs;
     host.checked = undefined;
-    if (this.hosts.length > 1 && !options.quiet) {
+    if (this.hosts.length > 1 && !options.quiet && !wasOut) {
       this.options.note(`Ollama at ${host.client.host} failed (${err.message}); leaving it out for ${Math.round(this.cooldownMs / 1000)} s`);
     }
   }
