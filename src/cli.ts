@@ -412,15 +412,16 @@ ${EXIT_CODES_HELP}
 Environment: OLLAMA_HOST, RAG_DB, RAG_EMBED_MODEL, RAG_MODEL, NO_COLOR, DEBUG.
 Settings come from flags, then environment, then <index>/config.json, then defaults.`);
 
+  // In the order a newcomer meets them: build the index, ask it, manage it, then the rest.
   addIndexCommand(program, dispatch);
   addAskCommand(program, dispatch);
   addSearchCommand(program, dispatch);
-  addEvalCommand(program, dispatch);
-  addStatusCommand(program, dispatch);
   addChatCommand(program, dispatch);
-  addMcpCommand(program, dispatch);
   addLsCommand(program, dispatch);
   addRmCommand(program, dispatch);
+  addStatusCommand(program, dispatch);
+  addEvalCommand(program, dispatch);
+  addMcpCommand(program, dispatch);
   addCompletionCommand(program, dispatch);
 
   return program;

@@ -55,7 +55,7 @@ describe('cachedHelp', () => {
 
   it('the built cache holds every command, exactly as commander prints it', async () => {
     const names = commandNames();
-    assert.deepEqual(names, ['index', 'ask', 'search', 'eval', 'status', 'chat', 'mcp', 'ls', 'rm', 'completion']);
+    assert.deepEqual(names, ['index', 'ask', 'search', 'chat', 'ls', 'rm', 'status', 'eval', 'mcp', 'completion']);
     for (const command of ['', ...names]) {
       const argv = command ? [command, '--help'] : ['--help'];
       const cached = cachedHelp(argv, false, {});
