@@ -86,19 +86,11 @@ export interface IndexFlags {
   watch?: boolean;
 }
 
-export interface AskFlags {
-  model?: string;
-  topK?: number;
+export interface AskFlags extends ChatFlags {
   /** `--no-stream` sets it to false. */
   stream: boolean;
-  temperature?: number;
-  seed?: number;
-  numCtx?: number;
-  sources: AskCommandOptions['sources'];
-  pull?: boolean;
   requireCitation?: boolean;
   type?: string[];
-  json?: boolean;
 }
 
 export interface EvalFlags {
@@ -201,18 +193,25 @@ export function indexInvocation(paths: string[], f: IndexFlags): Invocation {
   };
 }
 
+/** The generation flags `ask` and `chat` share, as options. */
+function answerOptions(f: ChatFlags): ChatCommandOptions {
+  return {
+    temperature: f.temperature ?? 0,
+    ...(f.seed !== undefined ? { seed: f.seed } : {}),
+    ...(f.numCtx !== undefined ? { numCtx: f.numCtx } : {}),
+    sources: f.sources,
+    pull: Boolean(f.pull),
+    json: Boolean(f.json),
+  };
+}
+
 export function askInvocation(words: string[], f: AskFlags): Invocation {
   return {
     command: 'ask',
     options: {
       question: words.join(' '),
       stream: f.stream,
-      temperature: f.temperature ?? 0,
-      ...(f.seed !== undefined ? { seed: f.seed } : {}),
-      ...(f.numCtx !== undefined ? { numCtx: f.numCtx } : {}),
-      sources: f.sources,
-      pull: Boolean(f.pull),
-      json: Boolean(f.json),
+      ...answerOptions(f),
       ...(f.requireCitation ? { requireCitation: true } : {}),
       ...(f.type ? { types: f.type } : {}),
     },
@@ -265,14 +264,7 @@ export function statusInvocation(f: StatusFlags): Invocation {
 export function chatInvocation(f: ChatFlags): Invocation {
   return {
     command: 'chat',
-    options: {
-      temperature: f.temperature ?? 0,
-      ...(f.seed !== undefined ? { seed: f.seed } : {}),
-      ...(f.numCtx !== undefined ? { numCtx: f.numCtx } : {}),
-      sources: f.sources,
-      pull: Boolean(f.pull),
-      json: Boolean(f.json),
-    },
+    options: answerOptions(f),
     settings: { model: f.model, topK: f.topK },
   };
 }

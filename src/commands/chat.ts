@@ -2,16 +2,11 @@
 import { runChat } from '../chat/session.js';
 import type { Context } from '../context.js';
 import { RagError } from '../errors.js';
+import type { AskCommandOptions } from './ask.js';
 import { errorJson, writeJsonLine } from '../render/json.js';
 
-export interface ChatCommandOptions {
-  temperature: number;
-  seed?: number;
-  numCtx?: number;
-  sources: 'cited' | 'all' | 'none';
-  pull: boolean;
-  json: boolean;
-}
+/** The generation options of `rag ask`, for every turn. */
+export type ChatCommandOptions = Pick<AskCommandOptions, 'temperature' | 'seed' | 'numCtx' | 'sources' | 'pull' | 'json'>;
 
 /**
  * With --json the error that ends the session is the stream's last line, compact like
