@@ -6,39 +6,25 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { after, before, describe, it } from 'node:test';
-import { startStub, type Stub } from '../ollama-stub/server.js';
-import { BIN, CORPUS, REPO_ROOT, makeTempDir } from '../helpers/paths.js';
+import { describe, it } from 'node:test';
+import { useIndexedCorpus } from '../helpers/indexed-corpus.js';
+import { BIN, REPO_ROOT } from '../helpers/paths.js';
 import { waitUntil } from '../helpers/poll.js';
-import { runRag } from '../helpers/test-io.js';
 
 const DEADLINE_MS = 20_000;
 const CTRL_C = '\u0003';
 const CTRL_D = '\u0004';
 
 describe('rag chat on a terminal', () => {
-  let stub: Stub | undefined;
-  let db: ReturnType<typeof makeTempDir> | undefined;
-
-  before(async () => {
-    stub = await startStub();
-    db = makeTempDir();
-    const indexed = await runRag(['index', CORPUS], { cwd: REPO_ROOT, env: { OLLAMA_HOST: stub.url, RAG_DB: db.dir } });
-    assert.equal(indexed.code, 0, indexed.stderr);
-  });
-
-  after(async () => {
-    db?.cleanup();
-    await stub?.close();
-  });
+  const fixture = useIndexedCorpus();
 
   it('Ctrl-C cancels the answer being written and keeps the session; Ctrl-D ends it', async () => {
-    assert.ok(stub && db);
+    const { stub } = fixture;
     // Slow enough that the answer is still streaming when Ctrl-C arrives.
     stub.setCost({ chatMsPerToken: 300 });
     // A pseudo-terminal from `script` has no size of its own: give it one, as a terminal window has.
     const command = `stty cols 100 rows 40; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} chat`;
-    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TERM: 'xterm', NO_COLOR: '1', OLLAMA_HOST: stub.url, RAG_DB: db.dir };
+    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TERM: 'xterm', NO_COLOR: '1', ...fixture.env };
     const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: REPO_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let screen = '';
     child.stdout.on('data', (d: Buffer) => (screen += d.toString()));
