@@ -15,7 +15,7 @@ import { readManifest } from '../../src/store/manifest.js';
 import { startStub } from '../ollama-stub/server.js';
 import { assertOneErrorLine } from '../helpers/assertions.js';
 import { cleanBuild, storedRows } from '../helpers/index-rows.js';
-import { tempDir } from '../helpers/paths.js';
+import { tempDir, type CleanupHooks } from '../helpers/paths.js';
 import { spawnRag, startRag } from '../helpers/spawn-rag.js';
 import { runRag } from '../helpers/test-io.js';
 
@@ -23,6 +23,16 @@ function writeDocs(dir: string, count = 6): void {
   const docs = path.join(dir, 'docs');
   mkdirSync(docs, { recursive: true });
   for (let i = 0; i < count; i++) writeFileSync(path.join(docs, `note-${i}.md`), `# Note ${i}\n\nThe river beyond hill ${i} is quiet.\n`);
+}
+
+/** A stub, a temp folder holding docs/, and the env that points rag at both (index in <dir>/db). */
+async function docsWithStub(t: CleanupHooks) {
+  const stub = await startStub();
+  const d = tempDir(t);
+  t.after(() => stub.close());
+  writeDocs(d.dir);
+  const db = path.join(d.dir, 'db');
+  return { stub, d, db, env: { OLLAMA_HOST: stub.url, RAG_DB: db } };
 }
 
 describe('--rebuild never fails a reader', () => {
@@ -169,12 +179,7 @@ describe('locks name their owner', () => {
 
 describe('replaced generations', () => {
   it('a later run drops a generation retired more than a minute ago, and keeps the live one', async (t) => {
-    const stub = await startStub();
-    const d = tempDir(t);
-    t.after(() => stub.close());
-    writeDocs(d.dir);
-    const db = path.join(d.dir, 'db');
-    const env = { OLLAMA_HOST: stub.url, RAG_DB: db };
+    const { d, db, env } = await docsWithStub(t);
     assert.equal((await spawnRag(['index', 'docs'], { cwd: d.dir, env })).code, 0);
     assert.equal((await spawnRag(['index', '--rebuild', 'docs'], { cwd: d.dir, env })).code, 0);
     const tables = () => readdirSync(path.join(db, 'lance')).filter((n) => n.endsWith('.lance')).sort();
@@ -192,12 +197,7 @@ describe('replaced generations', () => {
 
 describe('damage is noticed and repaired', () => {
   async function indexed(t: { after: (fn: () => Promise<void>) => void }) {
-    const stub = await startStub();
-    const d = tempDir(t);
-    t.after(() => stub.close());
-    writeDocs(d.dir);
-    const db = path.join(d.dir, 'db');
-    const env = { OLLAMA_HOST: stub.url, RAG_DB: db };
+    const { stub, d, db, env } = await docsWithStub(t);
     assert.equal((await runRag(['index', 'docs'], { cwd: d.dir, env })).code, 0);
     return { stub, cwd: d.dir, db, env };
   }
@@ -249,12 +249,7 @@ describe('damage is noticed and repaired', () => {
 
 describe('storage errors on writes', () => {
   it('a write LanceDB cannot make: exit 5 naming the index folder, the files done so far kept', async (t) => {
-    const stub = await startStub();
-    const d = tempDir(t);
-    t.after(() => stub.close());
-    writeDocs(d.dir);
-    const db = path.join(d.dir, 'db');
-    const env = { OLLAMA_HOST: stub.url, RAG_DB: db };
+    const { d, db, env } = await docsWithStub(t);
     assert.equal((await spawnRag(['index', 'docs'], { cwd: d.dir, env })).code, 0);
     const before = await storedRows(db);
     // LanceDB's transaction folder replaced by a file: reads work, every commit fails.
