@@ -5,9 +5,8 @@
 import { parseCitations } from './cite.js';
 import { RagError } from '../errors.js';
 import { buildPrompt, chooseNumCtx, NOT_FOUND_PHRASE, packHistory, type HistoryTurn, type PromptPassage } from './prompt.js';
-import type { EmbedTarget } from '../embed.js';
 import type { ChatStats, ModelInfo, OllamaClient, PullProgress } from '../ollama.js';
-import { retrieve, type OpenIndex, type Retrieval } from '../retrieve/retrieve.js';
+import type { OpenIndex, Retrieval } from '../retrieve/retrieve.js';
 
 /** Without --num-ctx, the largest window we ask for: bigger ones cost a lot of memory in Ollama. */
 const DEFAULT_CONTEXT_CEILING = 8192;
@@ -57,15 +56,17 @@ export interface AskResult {
   timings: { retrieveMs: number; generateMs: number; totalMs: number };
 }
 
-/** `embedVia`: where the question is embedded, when not the chat client (several hosts). */
-export async function askQuestion(index: OpenIndex, ollama: OllamaClient, s: AskSettings, hooks: AskHooks, embedVia: EmbedTarget = ollama): Promise<AskResult> {
-  const started = hooks.now();
+/**
+ * `retrieval`: the passages for `s.question`, which the caller started (it may have started
+ * before the chat client was chosen); `started`: when that was.
+ */
+export async function askQuestion(index: OpenIndex, ollama: OllamaClient, s: AskSettings, hooks: AskHooks, retrieval: Promise<Retrieval>, started = hooks.now()): Promise<AskResult> {
   // The model check and the retrieval do not depend on each other.
-  const [info, retrieval] = await Promise.all([
+  const [info, retrieved] = await Promise.all([
     ollama.requireModel(s.model, 'completion', { pull: s.pull, ...(hooks.onPull ? { onPull: hooks.onPull } : {}) }),
-    retrieve(index, embedVia, s.question, { topK: s.topK }),
+    retrieval,
   ]);
-  return answerFromHits(ollama, info, index.manifest.embedModel, retrieval, s, hooks, started);
+  return answerFromHits(ollama, info, index.manifest.embedModel, retrieved, s, hooks, started);
 }
 
 /**

@@ -119,10 +119,11 @@ async function answer(session: Session, question: string): Promise<void> {
   const { ctx, settings, view } = session;
   const controller = new AbortController();
   session.current = controller;
-  const ollama = ctx.ollama().withSignal(controller.signal);
   const progress = await startProgress(ctx.io, { enabled: !ctx.quiet && !settings.json, text: 'Searching…' });
   const model = session.conversation.model;
   try {
+    const hosts = ctx.hosts();
+    const ollama = (await hosts.chatClient(model)).withSignal(controller.signal);
     const info = await ollama.requireModel(model, 'completion', { pull: settings.pull });
     const history = historyOf(session.conversation);
     const query = await rewriteQuestion(ollama, history, question, {
@@ -143,6 +144,7 @@ async function answer(session: Session, question: string): Promise<void> {
         ...(settings.numCtx !== undefined ? { numCtx: settings.numCtx } : {}),
       },
       { now: ctx.io.now, onText: (text) => view.text(text) },
+      retrieve(session.index, hosts, query, { topK: settings.topK }),
     );
     const turn: ChatTurn = { question, query, result };
     session.conversation = addTurn(session.conversation, turn);
@@ -177,13 +179,13 @@ async function runCommand(session: Session, name: ChatCommand, arg: string): Pro
       return true;
     case 'search': {
       if (!arg) throw new RagError('usage', '/search needs a query', 'e.g. /search chunk size');
-      const { hits } = await retrieve(session.index, ctx.ollama(), arg, { topK: settings.topK });
+      const { hits } = await retrieve(session.index, ctx.hosts(), arg, { topK: settings.topK });
       view.search(arg, session.index.manifest.embedModel, hits, settings.topK);
       return true;
     }
     case 'model': {
       if (arg) {
-        await ctx.ollama().requireModel(arg, 'completion', { pull: settings.pull });
+        await (await ctx.hosts().chatClient(arg)).requireModel(arg, 'completion', { pull: settings.pull });
         session.conversation = { ...session.conversation, model: arg };
       }
       view.model(session.conversation.model);

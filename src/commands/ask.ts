@@ -9,7 +9,7 @@ import { askJson, writeJson } from '../render/json.js';
 import { showControls } from '../render/controls.js';
 import { startProgress } from '../render/progress.js';
 import { renderSources, shortfallNote, sourcesToShow } from '../render/text.js';
-import { openIndex } from '../retrieve/retrieve.js';
+import { openForQuery, retrieveWithVector } from '../retrieve/retrieve.js';
 
 export interface AskCommandOptions {
   question: string;
@@ -31,7 +31,13 @@ export async function askCommand(opts: AskCommandOptions, ctx: Context): Promise
   const { io, style, errStyle } = ctx;
   const question = opts.question.trim() === '-' ? await questionFromStdin(io) : opts.question.trim();
   if (!question) throw new RagError('usage', 'The question is empty', 'ask something, e.g. rag ask "how do I install it?"');
-  const index = await openIndex(ctx.index.dir, ctx.index.exists, opts.types?.length ? new Set(opts.types) : undefined);
+  const started = io.now();
+  const hosts = ctx.hosts();
+  const formats = opts.types?.length ? new Set(opts.types) : undefined;
+  const { index, vector } = await openForQuery(ctx.index.dir, ctx.index.exists, formats, hosts, question);
+  const retrieval = retrieveWithVector(index, question, vector, { topK: ctx.settings.topK });
+  // Awaited by askQuestion once a chat host is chosen; a failure before that is the one reported.
+  retrieval.catch(() => undefined);
   const model = ctx.settings.chatModel;
   // The answer streams to stdout; JSON needs the whole answer first.
   const isStreaming = opts.stream && !opts.json;
@@ -40,7 +46,6 @@ export async function askCommand(opts: AskCommandOptions, ctx: Context): Promise
   let endsWithNewline = true;
   let result: AskResult;
   try {
-    const hosts = ctx.hosts();
     result = await askQuestion(
       index,
       await hosts.chatClient(model),
@@ -62,7 +67,8 @@ export async function askCommand(opts: AskCommandOptions, ctx: Context): Promise
           io.stdout.write(showControls(text));
         },
       },
-      hosts,
+      retrieval,
+      started,
     );
   } catch (err) {
     // A stream that broke off mid-answer: end the partial line so the error starts on its own.

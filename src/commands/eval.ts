@@ -61,7 +61,7 @@ export async function evalCommand(opts: EvalCommandOptions, ctx: Context): Promi
   const reports: EvalReport[] = [];
   try {
     for (const [n, c] of configs.entries()) {
-      reports.push(await runEval(c.index, ctx.ollama(), cases, { label: c.label, topK: c.topK, ...(answers ? { answers } : {}) }, {
+      reports.push(await runEval(c.index, ctx.hosts(), cases, { label: c.label, topK: c.topK, ...(answers ? { answers } : {}) }, {
         now: io.now,
         signal: ctx.signal,
         onCase: (done) => progress.update(`Evaluating ${n * cases.length + done}/${total} cases…`),
@@ -145,9 +145,10 @@ async function configurations(opts: EvalCommandOptions, ctx: Context, index: Ope
 
 async function answerSettings(opts: EvalCommandOptions, ctx: Context): Promise<AnswerSettings> {
   const model = ctx.settings.chatModel;
-  const info = await ctx.ollama().requireModel(model, 'completion', { pull: opts.pull });
+  const client = await ctx.hosts().chatClient(model);
+  const info = await client.requireModel(model, 'completion', { pull: opts.pull });
   return {
-    model, info,
+    model, info, client,
     temperature: opts.temperature ?? 0,
     seed: opts.seed ?? DEFAULT_EVAL_SEED,
     ...(opts.numCtx !== undefined ? { numCtx: opts.numCtx } : {}),

@@ -5,7 +5,7 @@ import { userPath } from '../discover/path-forms.js';
 import { RagError } from '../errors.js';
 import { searchJson, writeJson } from '../render/json.js';
 import { renderHits, shortfallNote } from '../render/text.js';
-import { openIndex, retrieve } from '../retrieve/retrieve.js';
+import { openForQuery, retrieveWithVector } from '../retrieve/retrieve.js';
 
 export interface SearchOptions {
   query: string;
@@ -18,9 +18,10 @@ export async function searchCommand(opts: SearchOptions, ctx: Context): Promise<
   const query = opts.query.trim();
   if (!query) throw new RagError('usage', 'The search query is empty', 'pass some words to look for, e.g. rag search "api keys"');
   const { io } = ctx;
-  const index = await openIndex(ctx.index.dir, ctx.index.exists, opts.types?.length ? new Set(opts.types) : undefined);
+  const formats = opts.types?.length ? new Set(opts.types) : undefined;
+  const { index, vector } = await openForQuery(ctx.index.dir, ctx.index.exists, formats, ctx.hosts(), query);
   const requestedK = ctx.settings.topK;
-  const { hits, matched } = await retrieve(index, ctx.hosts(), query, { topK: requestedK });
+  const { hits, matched } = await retrieveWithVector(index, query, vector, { topK: requestedK });
   const note = hits.length === 0 ? 'No matching passages.' : shortfallNote({ requestedK, returned: hits.length, matched });
   if (note !== undefined && !ctx.quiet) io.stderr.write(`${note}\n`);
   if (opts.json) {

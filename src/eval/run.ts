@@ -5,6 +5,7 @@
  */
 import { answerFromHits } from '../answer/answer.js';
 import { createLimiter } from '../concurrency-limiter.js';
+import type { EmbedTarget } from '../embed.js';
 import type { ModelInfo, OllamaClient } from '../ollama.js';
 import { embedQueries, retrieveWithVector, type OpenIndex, type Retrieval } from '../retrieve/retrieve.js';
 import type { Hit } from '../types.js';
@@ -25,6 +26,8 @@ export interface AnswerSettings {
   numCtx?: number;
   /** Checked (and pulled when allowed) once, before the first case. */
   info: ModelInfo;
+  /** The host that serves the chat model. */
+  client: OllamaClient;
 }
 
 export interface EvalSettings {
@@ -78,7 +81,7 @@ export interface EvalHooks {
   onCase?: (done: number, total: number) => void;
 }
 
-export async function runEval(index: OpenIndex, ollama: OllamaClient, cases: EvalCase[], s: EvalSettings, hooks: EvalHooks): Promise<EvalReport> {
+export async function runEval(index: OpenIndex, ollama: EmbedTarget, cases: EvalCase[], s: EvalSettings, hooks: EvalHooks): Promise<EvalReport> {
   const started = hooks.now();
   const results: CaseResult[] = [];
   let interrupted = false;
@@ -86,7 +89,7 @@ export async function runEval(index: OpenIndex, ollama: OllamaClient, cases: Eva
     for (let i = 0; i < cases.length && !hooks.signal.aborted; i += QUESTION_BATCH) {
       const batch = cases.slice(i, i + QUESTION_BATCH);
       const batchStarted = hooks.now();
-      const vectors = await embedQueries(index, ollama, batch.map((c) => c.question));
+      const vectors = await embedQueries(index.manifest, ollama, batch.map((c) => c.question));
       const search = createLimiter(SEARCH_CONCURRENCY);
       const retrieved = await Promise.all(batch.map((c, j) => search(() => retrieveWithVector(index, c.question, vectors[j]!, { topK: s.topK }))));
       // Embedding and searching are shared by the batch: each case gets its share of the time.
@@ -94,7 +97,7 @@ export async function runEval(index: OpenIndex, ollama: OllamaClient, cases: Eva
       for (let j = 0; j < batch.length; j++) {
         if (hooks.signal.aborted) break;
         const caseStarted = hooks.now();
-        const answer = s.answers ? await answerCase(ollama, index, batch[j]!, retrieved[j]!, s, s.answers, hooks) : undefined;
+        const answer = s.answers ? await answerCase(index, batch[j]!, retrieved[j]!, s, s.answers, hooks) : undefined;
         results.push(scoreCase(batch[j]!, retrieved[j]!.hits, answer, { topK: s.topK, timeMs: retrieveMs + hooks.now() - caseStarted }));
         hooks.onCase?.(results.length, cases.length);
       }
@@ -118,8 +121,8 @@ export async function runEval(index: OpenIndex, ollama: OllamaClient, cases: Eva
   };
 }
 
-async function answerCase(ollama: OllamaClient, index: OpenIndex, c: EvalCase, retrieval: Retrieval, s: EvalSettings, a: AnswerSettings, hooks: EvalHooks): Promise<CaseAnswer> {
-  const result = await answerFromHits(ollama, a.info, index.manifest.embedModel, retrieval, {
+async function answerCase(index: OpenIndex, c: EvalCase, retrieval: Retrieval, s: EvalSettings, a: AnswerSettings, hooks: EvalHooks): Promise<CaseAnswer> {
+  const result = await answerFromHits(a.client, a.info, index.manifest.embedModel, retrieval, {
     question: c.question, model: a.model, topK: s.topK, stream: false, temperature: a.temperature, pull: false,
     ...(a.seed !== undefined ? { seed: a.seed } : {}),
     ...(a.numCtx !== undefined ? { numCtx: a.numCtx } : {}),

@@ -65,11 +65,20 @@ export async function getTool(ctx: Context, args: GetArgs): Promise<FileSlice> {
 export async function askTool(ctx: Context, args: AskArgs): Promise<AskJson> {
   const question = nonEmpty(args.question, 'question');
   const index = await openIndex(ctx.index.dir, ctx.index.exists);
+  const hosts = ctx.hosts();
+  const model = ctx.settings.chatModel;
+  const topK = args.k ?? ctx.settings.topK;
+  const started = ctx.io.now();
+  const retrieval = retrieve(index, hosts, question, { topK });
+  // Awaited by askQuestion; choosing the chat host may fail first, and that is the error to report.
+  retrieval.catch(() => undefined);
   const result = await askQuestion(
     index,
-    ctx.ollama(),
-    { question, model: ctx.settings.chatModel, topK: args.k ?? ctx.settings.topK, stream: false, temperature: 0, pull: false },
+    await hosts.chatClient(model),
+    { question, model, topK, stream: false, temperature: 0, pull: false },
     { now: ctx.io.now },
+    retrieval,
+    started,
   );
   return askJson(result);
 }

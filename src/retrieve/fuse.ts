@@ -54,9 +54,11 @@ export function fuseRanks(lists: Hit[][], k: number = DEFAULT_RRF_K): Hit[] {
  * (the same paragraph in two files, a copied README) and line ranges already covered
  * by a better-ranked hit of the same file. Order is kept.
  */
-export function dedupeHits(hits: Hit[], threshold: number = DEFAULT_DEDUPE_THRESHOLD): Hit[] {
+export function dedupeHits(hits: Hit[], threshold: number = DEFAULT_DEDUPE_THRESHOLD, limit = Infinity): Hit[] {
   const kept: { hit: Hit; features: TextFeatures }[] = [];
   for (const hit of hits) {
+    // Only the first `limit` are wanted: comparing the texts of the rest is wasted work.
+    if (kept.length >= limit) break;
     if (kept.some((k) => containsRange(k.hit, hit))) continue;
     const features = textFeatures(hit.text);
     if (kept.some((k) => similarity(k.features, features) >= threshold)) continue;
@@ -117,7 +119,7 @@ export function selectPassages(fused: Hit[], opts: PostProcessOptions): Hit[] {
   }
   const maxPerFile = opts.maxPerFile ?? Math.max(2, Math.ceil(opts.topK / 2) + 1);
   const maxChars = opts.maxMergedChars ?? DEFAULT_MERGE_MAX_CHARS;
-  const pool = dedupeHits(fused).slice(0, opts.topK * 2);
+  const pool = dedupeHits(fused, DEFAULT_DEDUPE_THRESHOLD, opts.topK * 2);
   const selected: Hit[] = [];
   const perFile = new Map<string, number>();
   for (const hit of pool) {

@@ -18,13 +18,22 @@ export interface OpenIndex {
   onlyPaths?: string[];
 }
 
-/** Opens the live table. A --rebuild may switch generations between reading the manifest and opening its table: then read it again. */
-export async function openIndex(indexDir: string, exists: boolean, formats?: ReadonlySet<string>): Promise<OpenIndex> {
-  let manifest = exists ? await readManifest(indexDir) : undefined;
+/** The manifest of the index a search or an ask reads, checked: what the query embedding needs. */
+export async function searchableManifest(indexDir: string, exists: boolean): Promise<Manifest> {
+  const manifest = exists ? await readManifest(indexDir) : undefined;
   if (!manifest) {
     throw new RagError('index-missing', `No index found at ${indexDir}`, "run 'rag index <folder>' first, or point --db/RAG_DB at an index");
   }
   requireCurrentSchema(manifest, indexDir);
+  return manifest;
+}
+
+/**
+ * Opens the live table. A --rebuild may switch generations between reading the manifest
+ * and opening its table: then read it again. `read`: the manifest, when already read.
+ */
+export async function openIndex(indexDir: string, exists: boolean, formats?: ReadonlySet<string>, read?: Manifest): Promise<OpenIndex> {
+  let manifest = read ?? (await searchableManifest(indexDir, exists));
   const { ChunkStore } = await import('../store/chunk-store.js');
   for (let attempt = 1; ; attempt++) {
     try {
@@ -37,6 +46,29 @@ export async function openIndex(indexDir: string, exists: boolean, formats?: Rea
       manifest = now;
     }
   }
+}
+
+/** An index opened for one query, and that query's embedding, under way or done. */
+export interface QueryStart {
+  index: OpenIndex;
+  vector: Promise<number[]>;
+}
+
+/**
+ * Opens the index and embeds the query at the same time: the embedding needs only the
+ * manifest, so the request to Ollama is under way while LanceDB loads and the table
+ * opens, the larger part of a cold `rag search`.
+ */
+export async function openForQuery(indexDir: string, exists: boolean, formats: ReadonlySet<string> | undefined, ollama: EmbedTarget, query: string): Promise<QueryStart> {
+  const manifest = await searchableManifest(indexDir, exists);
+  const early = embedQuery(manifest, ollama, query);
+  // Failing to open is the error to report; the embedding's own failure, if any, still
+  // surfaces where it is awaited.
+  early.catch(() => undefined);
+  const index = await openIndex(indexDir, exists, formats, manifest);
+  // A --rebuild switched the index under us, perhaps to another model: embed again for it.
+  const sameModel = index.manifest.embedModel === manifest.embedModel && index.manifest.dimensions === manifest.dimensions;
+  return { index, vector: sameModel ? early : embedQuery(index.manifest, ollama, query) };
 }
 
 /** The indexed files of the given formats (`-t`), for `OpenIndex.onlyPaths`. */
@@ -65,22 +97,25 @@ export interface Retrieval {
 }
 
 export async function retrieve(index: OpenIndex, ollama: EmbedTarget, query: string, opts: RetrieveOptions): Promise<Retrieval> {
-  const [vector] = await embedQueries(index, ollama, [query]);
-  return retrieveWithVector(index, query, vector!, opts);
+  return retrieveWithVector(index, query, embedQuery(index.manifest, ollama, query), opts);
+}
+
+function embedQuery(manifest: Manifest, ollama: EmbedTarget, query: string): Promise<number[]> {
+  return embedQueries(manifest, ollama, [query]).then(([vector]) => vector!);
 }
 
 /**
  * Query vectors for many queries in one request (`rag eval` embeds its questions in
  * batches), checked against the index's dimensions.
  */
-export async function embedQueries(index: OpenIndex, ollama: EmbedTarget, queries: string[]): Promise<number[][]> {
-  const model = index.manifest.embedModel;
+export async function embedQueries(manifest: Manifest, ollama: EmbedTarget, queries: string[]): Promise<number[][]> {
+  const model = manifest.embedModel;
   const vectors = await embedQueryTexts(ollama, model, queries);
   for (const vector of vectors) {
-    if (vector.length !== index.manifest.dimensions) {
+    if (vector.length !== manifest.dimensions) {
       throw new RagError(
         'index-mismatch',
-        `Embedding model '${model}' returned ${vector.length} dimensions, the index has ${index.manifest.dimensions}`,
+        `Embedding model '${model}' returned ${vector.length} dimensions, the index has ${manifest.dimensions}`,
         "the model changed since indexing: run 'rag index --rebuild'",
       );
     }
@@ -88,12 +123,15 @@ export async function embedQueries(index: OpenIndex, ollama: EmbedTarget, querie
   return vectors;
 }
 
-/** Everything after the query embedding: both searches, fusion and passage selection. */
-export async function retrieveWithVector(index: OpenIndex, query: string, vector: number[], opts: RetrieveOptions): Promise<Retrieval> {
+/**
+ * Everything after the query embedding: both searches, fusion and passage selection. The
+ * full-text search does not need the vector, so it starts while the embedding is under way.
+ */
+export async function retrieveWithVector(index: OpenIndex, query: string, vector: number[] | Promise<number[]>, opts: RetrieveOptions): Promise<Retrieval> {
   const candidates = opts.candidates ?? Math.max(20, opts.topK * 4);
   const filter = { ...(opts.pathPrefix ? { pathPrefix: opts.pathPrefix } : {}), ...(index.onlyPaths ? { onlyPaths: index.onlyPaths } : {}) };
   const [vectorHits, textHits] = await Promise.all([
-    index.store.vectorSearch(vector, candidates, filter),
+    Promise.resolve(vector).then((v) => index.store.vectorSearch(v, candidates, filter)),
     index.store.textSearch(query, candidates, filter),
   ]);
   const fused = fuseRanks([vectorHits, textHits]);

@@ -108,15 +108,25 @@ describe('several Ollama hosts', () => {
     assert.equal(a.requests.length, 0);
   });
 
-  it('ask sends the chat to the first host that has the chat model', async (t) => {
-    const { a, b, cwd, env } = await twoHosts(t);
-    const indexed = await runRag(['index', 'corpus'], { cwd, env });
-    assert.equal(indexed.code, 0, indexed.stderr);
-    const onlyEmbedding = await startTestStub(t, { installed: ['nomic-embed-text'] });
-    const res = await runRag(['ask', 'How do I install it?', '--json'], { cwd, env: { ...env, OLLAMA_HOST: `${onlyEmbedding.url},${b.url}` } });
-    assert.equal(res.code, 0, res.stderr);
-    assert.equal(onlyEmbedding.chatRequests().length, 0);
-    assert.equal(b.chatRequests().length, 1);
-    assert.equal(a.chatRequests().length, 0);
-  });
+  // ask, chat and eval --answers: the first host lacks the chat model, so the chat goes to the second.
+  const chatting: { name: string; argv: string[]; stdin?: string; chats: number }[] = [
+    { name: 'ask', argv: ['ask', 'How do I install it?', '--json'], chats: 1 },
+    // Two questions: the second is rewritten with the first as context, then answered.
+    { name: 'chat', argv: ['chat', '--json'], stdin: 'How do I install it?\nAnd on Windows?\n', chats: 3 },
+    { name: 'eval --answers', argv: ['eval', 'cases.jsonl', '--answers', '--json'], chats: 1 },
+  ];
+  for (const c of chatting) {
+    it(`${c.name} sends the chat to the first host that has the chat model`, async (t) => {
+      const { a, b, cwd, env } = await twoHosts(t);
+      const indexed = await runRag(['index', 'corpus'], { cwd, env });
+      assert.equal(indexed.code, 0, indexed.stderr);
+      writeFileSync(path.join(cwd, 'cases.jsonl'), '{"question":"How do I install it?"}\n');
+      const onlyEmbedding = await startTestStub(t, { installed: ['nomic-embed-text'] });
+      const res = await runRag(c.argv, { cwd, env: { ...env, OLLAMA_HOST: `${onlyEmbedding.url},${b.url}` }, ...(c.stdin ? { stdin: c.stdin } : {}) });
+      assert.equal(res.code, 0, res.stderr);
+      assert.equal(onlyEmbedding.chatRequests().length, 0);
+      assert.equal(b.chatRequests().length, c.chats);
+      assert.equal(a.chatRequests().length, 0);
+    });
+  }
 });

@@ -181,6 +181,23 @@ describe('rag mcp --allow-index', () => {
   });
 });
 
+describe('rag mcp over several hosts', () => {
+  it('ask sends the chat to the first host that has the chat model', async (t) => {
+    const stub = await startTestStub(t);
+    const onlyEmbedding = await startTestStub(t, { installed: ['nomic-embed-text'] });
+    const copy = corpusCopy(t);
+    assert.equal((await runRag(['index', 'corpus'], { cwd: copy.dir, env: { OLLAMA_HOST: stub.url } })).code, 0);
+    const env = { OLLAMA_HOST: `${onlyEmbedding.url},${stub.url}`, PATH: process.env.PATH ?? '' };
+    const client = new Client({ name: 'rag-test', version: '1.0.0' });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp'], cwd: copy.dir, env, stderr: 'ignore' }));
+    t.after(() => client.close());
+    const res = (await client.callTool({ name: 'ask', arguments: { question: 'How do I install it?' } })) as CallToolResult;
+    assert.equal(res.isError, undefined, text(res));
+    assert.equal(onlyEmbedding.chatRequests().length, 0);
+    assert.equal(stub.chatRequests().length, 1);
+  });
+});
+
 describe('rag mcp on the wire', () => {
   it('writes nothing but JSON-RPC messages on stdout, even for requests it cannot parse', async (t) => {
     const stub = await startTestStub(t);

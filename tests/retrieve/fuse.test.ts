@@ -170,6 +170,17 @@ describe('dedupeHits', () => {
   for (const { name, hits, threshold, kept } of cases) {
     it(name, () => assert.deepEqual(ids(dedupeHits(hits, threshold)), kept));
   }
+
+  it('stops once `limit` hits are kept, keeping what the unlimited walk keeps first', () => {
+    const hits = [
+      hit('a', { text: long.join(' ') }),
+      hit('dup', { text: long.join(' ') }),
+      hit('b', { text: words('b', 30).join(' ') }),
+      hit('c', { text: words('c', 30).join(' ') }),
+    ];
+    assert.deepEqual(ids(dedupeHits(hits, undefined, 2)), ['a', 'b']);
+    assert.deepEqual(ids(dedupeHits(hits)), ['a', 'b', 'c']);
+  });
 });
 
 describe('mergeAdjacent', () => {
