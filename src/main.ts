@@ -38,11 +38,12 @@ const STORE_COMMANDS = ['index', 'ask', 'search', 'eval'];
  * LanceDB reads some settings from the environment when its pools first start, so they
  * are set before the command's first call. With 2 CPUs or fewer its CPU pool has one
  * thread and building a full-text index of 20,000+ rows deadlocks (lancedb/lancedb#3568):
- * two threads avoid it. Smaller FTS partitions bound the index build's memory: building it
- * over the benchmark's 40,000 passages peaks 130 MB above the open table with the
- * default, 85 MB with 4. Smaller shuffle batches do the same for the vector index build:
- * over 81,000 vectors it peaked about 30 MB lower with 4 MB batches, in the same time. A
- * value the user set is kept.
+ * two threads avoid it. The full-text index is built in partitions of
+ * LANCE_FTS_PARTITION_SIZE, and every query reads every partition: a cold query over 26
+ * small ones took twice as long as over 5 (npm run bench), so the partitions are kept
+ * larger than the memory of the build alone would ask for. Smaller shuffle batches bound
+ * the vector index build: over 81,000 vectors it peaked about 30 MB lower with 4 MB
+ * batches, in the same time. A value the user set is kept.
  *
  * An index run's garbage is short-lived (files, responses, Arrow buffers), yet V8 grows
  * the young generation to 16 MB semi-spaces, which left some 40 MB more committed heap at
@@ -54,7 +55,7 @@ const STORE_COMMANDS = ['index', 'ask', 'search', 'eval'];
 export function tuneProcess(command: string | undefined, env: NodeJS.ProcessEnv, cpus: number): void {
   if (command === undefined || !STORE_COMMANDS.includes(command)) return;
   if (env.LANCE_CPU_THREADS === undefined && cpus <= 3) env.LANCE_CPU_THREADS = '2';
-  if (env.LANCE_FTS_PARTITION_SIZE === undefined) env.LANCE_FTS_PARTITION_SIZE = '4';
+  if (env.LANCE_FTS_PARTITION_SIZE === undefined) env.LANCE_FTS_PARTITION_SIZE = '16';
   if (env.LANCE_SHUFFLE_BATCH_BYTES === undefined) env.LANCE_SHUFFLE_BATCH_BYTES = String(4 * 1024 * 1024);
   if (command === 'index') {
     v8.setFlagsFromString('--semi-space-growth-factor=1');
