@@ -1,21 +1,19 @@
 /**
- * The only importer of @lancedb/lancedb and apache-arrow (both are slow to load, so
+ * The only importer of @lancedb/lancedb and, through arrow.ts, of apache-arrow (both are slow to load, so
  * commands import this module lazily). It owns the table schema, atomic per-file
  * replacement, search, and the translation of storage failures into RagError.
  */
+// First: it puts the Arrow that LanceDB is to load in place (see arrow.ts).
+import { Arrow as ArrowLib } from './arrow.js';
 import * as lancedb from '@lancedb/lancedb';
 import type * as Arrow from 'apache-arrow';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
 import { RagError } from '../errors.js';
 import type { ChunkLocation, Hit } from '../types.js';
 import { cjkIndexText, cjkQueryText } from './cjk.js';
 
-// LanceDB loads apache-arrow's CommonJS build. Importing the ES build as well would load a
-// second copy of Arrow: about 70 ms more on every cold search, and instanceof checks
-// between the two copies fail.
-const { Field, FixedSizeList, Float32, Int32, Schema, Table, Utf8, makeData, makeVector, vectorFromArray } = createRequire(import.meta.url)('apache-arrow') as typeof Arrow;
+const { Field, FixedSizeList, Float32, Int32, Schema, Table, Utf8, makeData, makeVector, vectorFromArray } = ArrowLib;
 
 /** A row of the chunks table, in memory (camelCase; the table uses DESIGN §5's names). */
 export interface ChunkRow {
