@@ -86,6 +86,9 @@ describe('source imports', () => {
     // And store.ts really is the one that does: the check above would pass on an empty tree.
     const store = staticImports(readFileSync(path.join(SRC, 'store', 'chunk-store.ts'), 'utf8')).map((i) => i.specifier);
     for (const heavy of HEAVY) assert.ok(store.includes(heavy), `store.ts no longer imports ${heavy}`);
+    // store/arrow.ts loads Arrow at run time (require), for chunk-store.ts alone.
+    const arrowUsers = files.filter((f) => staticImports(readFileSync(f, 'utf8')).some((i) => !i.isTypeOnly && /(^|\/)arrow\.js$/.test(i.specifier)));
+    assert.deepEqual(arrowUsers.map((f) => path.relative(SRC, f)), [path.join('store', 'chunk-store.ts')]);
   });
 
   it('each document library is imported by its one loader only, and only dynamically', () => {
@@ -231,6 +234,17 @@ describe('modules a real process loads', () => {
     assert.ok(mcp.urls.some((u) => u.includes('/node_modules/@modelcontextprotocol/sdk/')), 'rag mcp should load the SDK');
     assert.ok(mcp.urls.some((u) => u.endsWith('/dist/src/mcp/server.js')));
     assert.ok(!mcp.urls.some((u) => u.includes('/dist/src/chat/')), 'rag mcp does not load the chat loop');
+  });
+
+  it('rag search and rag ask load neither the chunker nor the index run; rag index does (so the hook would notice)', async () => {
+    const pipeline = (urls: string[]) => urls.filter((u) => /\/dist\/src\/(chunk|indexing|load)\//.test(u));
+    for (const args of [['search', 'widgets'], ['ask', 'how are widgets configured?']]) {
+      const run = await loadedBy(args, `pipeline-${args[0]}`);
+      assert.equal(run.code, 0, `rag ${args.join(' ')}`);
+      assert.deepEqual(pipeline(run.urls), [], `rag ${args.join(' ')}`);
+    }
+    const index = await loadedBy(['index', '--dry-run', '.'], 'pipeline-index');
+    assert.ok(pipeline(index.urls).some((u) => u.endsWith('/dist/src/chunk/chunk.js')), 'rag index should load the chunker');
   });
 
   it('rag status loads LanceDB only to check the table it has; rag search does (so the hook would notice)', async () => {

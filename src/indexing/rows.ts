@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import type { DocFormat } from '../chunk/chunk.js';
 import type { SourceFile } from '../discover/walk.js';
-import { documentText, fitChunksToModel } from '../embed.js';
+import { fitChunksToModel } from '../chunk/fit.js';
+import { documentText } from '../embed.js';
 import type { FileRecord } from '../store/manifest.js';
 import type { ChunkRow } from '../store/chunk-store.js';
 import type { Chunk } from '../types.js';
