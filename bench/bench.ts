@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     await coldStart(b, report, results);
     const indexed = await zeroCostIndex(b, report, results, corpus, db);
     await indexSize(report, results, db, corpus);
-    await reindexUnchanged(b, report, results, corpus.dir, db);
+    await reindexUnchanged(b, report, results, corpus.dir, db, indexed.chunks.total);
     await coldSearch(b, report, results, db, indexed.chunks.total);
     await coldAsk(b, report, results, db);
     await evalRetrieval(b, report, results, work, db, indexed.chunks.total);

@@ -10,7 +10,7 @@ import { BIN, REPO_ROOT } from '../tests/helpers/paths.js';
 import { buildVocabulary, Rng, TextMaker } from './generate-corpus.js';
 import type { Bench } from './harness.js';
 import { max, median, type Usage } from './measure.js';
-import { int, ms, Report, round, spread } from './report.js';
+import { int, ms, Report, round, spread, LARGE_INDEX_CHUNKS } from './report.js';
 
 const QUERIES = [
   'how do I configure the cache timeout',
@@ -83,9 +83,11 @@ export async function coldSearch(b: Bench, report: Report, results: Record<strin
   const wall = median(all.map((r) => r.wallMs));
   const model = median(all.map((r) => r.modelMs));
   if (all.every((r) => r.lines === 0)) report.row('warning', 'no search printed any result');
+  // The scaling issue's budgets: 0.3 s up to tens of thousands of passages, 0.4 s at 300,000.
+  const budgetMs = chunks > LARGE_INDEX_CHUNKS ? 400 : 300;
   report.check({
-    id: key === 'search' ? 'search-cold' : key, description: `cold rag search on a ${int(chunks)}-chunk index under 0.5 s median`, label: 'wall time',
-    shown: `${ms(wall)}${spread(all.map((r) => r.wallMs))}`, value: round(wall), unit: 'ms', target: '< 0.5 s', pass: wall < 500,
+    id: key === 'search' ? 'search-cold' : key, description: `cold rag search on a ${int(chunks)}-chunk index within ${budgetMs / 1000} s median`, label: 'wall time',
+    shown: `${ms(wall)}${spread(all.map((r) => r.wallMs))}`, value: round(wall), unit: 'ms', target: `<= ${budgetMs / 1000} s`, pass: wall <= budgetMs,
   });
   report.row('model time (stub busy) / overhead', `${ms(model)} / ${ms(wall - model)}`);
   report.row('CPU / peak RSS', `${ms(median(all.map((r) => r.usage?.cpuMs ?? Number.NaN)))} / ${max(all.map((r) => r.usage?.maxRssMb ?? Number.NaN)).toFixed(0)} MB`);
@@ -114,8 +116,8 @@ export async function coldAsk(b: Bench, report: Report, results: Record<string, 
   report.row('wall time', ms(median(all.map((r) => r.wallMs))));
   report.row('model time (stub busy: embed + chat)', ms(median(all.map((r) => r.modelMs))));
   report.check({
-    id: 'ask-overhead', description: 'rag ask adds under 0.4 s to the model time', label: 'overhead = wall - model',
-    shown: `${ms(overhead)}${spread(all.map((r) => r.overheadMs))}`, value: round(overhead), unit: 'ms', target: '< 0.4 s', pass: overhead < 400,
+    id: 'ask-overhead', description: 'rag ask adds at most 0.3 s to the model time', label: 'overhead = wall - model',
+    shown: `${ms(overhead)}${spread(all.map((r) => r.overheadMs))}`, value: round(overhead), unit: 'ms', target: '<= 0.3 s', pass: overhead <= 300,
   });
   report.row('CPU / peak RSS', `${ms(median(all.map((r) => r.usage?.cpuMs ?? Number.NaN)))} / ${max(all.map((r) => r.usage?.maxRssMb ?? Number.NaN)).toFixed(0)} MB`);
   results.ask = { cost: chatCost, wallMs: round(median(all.map((r) => r.wallMs))), modelMs: round(median(all.map((r) => r.modelMs))), overheadMs: round(overhead), runs: all };
