@@ -13,6 +13,9 @@ import { OllamaClient, resolveHosts } from './ollama.js';
 import { OllamaHosts } from './ollama-hosts.js';
 import { createStyle, type Style } from './render/style.js';
 import { DEFAULTS } from './defaults.js';
+import { FolderHome, type IndexHome } from './store/index-home.js';
+import { ObjectStoreHome } from './store/object-home.js';
+import { parseIndexUri, storageOptionsFor } from './store/object-store.js';
 
 export const INDEX_FOLDER = '.rag';
 export const CONFIG_FILE = 'config.json';
@@ -95,8 +98,10 @@ function readConfig(indexDir: string): FileConfig {
 }
 
 export interface IndexLocation {
-  /** Absolute path of the index folder (normally `<root>/.rag`). */
+  /** Absolute path of the index folder (normally `<root>/.rag`), or the object-store URI (no credentials). */
   dir: string;
+  /** Where the index's state lives, and how it is read and written. */
+  home: IndexHome;
   /** Named by --db or RAG_DB rather than found by walking up. */
   isExplicit: boolean;
   /** The folder exists already. */
@@ -111,25 +116,38 @@ function isDirectory(p: string): boolean {
   }
 }
 
+function folderIndex(dir: string, isExplicit: boolean, exists: boolean): IndexLocation {
+  return { dir, home: new FolderHome(dir), isExplicit, exists };
+}
+
 /**
  * `--db` > `RAG_DB` > the nearest `.rag/` walking up from the cwd, as git finds
- * `.git`; when there is none, `<cwd>/.rag` (which only `rag index` creates).
+ * `.git`; when there is none, `<cwd>/.rag` (which only `rag index` creates). A URI
+ * (`s3://bucket/prefix`, …) names an index in an object store, opened with the
+ * credentials and endpoint of the standard environment (`env`).
  */
-export function locateIndex(cwd: string, dbFlag: string | undefined, envDb: string | undefined): IndexLocation {
+export function locateIndex(cwd: string, dbFlag: string | undefined, envDb: string | undefined, env: Io['env'] = {}): IndexLocation {
   const named = dbFlag?.trim() || envDb?.trim();
   if (named) {
+    const uri = parseIndexUri(named);
+    if (uri) {
+      const storageOptions = storageOptionsFor(uri, env);
+      const home = new ObjectStoreHome(uri.shown, { uri: uri.uri, ...(storageOptions ? { storageOptions } : {}), canListTables: false });
+      // Whether it exists is known only by reading it; the manifest says.
+      return { dir: uri.shown, home, isExplicit: true, exists: true };
+    }
     const dir = path.resolve(cwd, named);
     if (existsSync(dir) && !isDirectory(dir)) {
       throw new RagError('usage', `The index path ${dir} is a file, not a folder`, 'pass a folder with --db or RAG_DB');
     }
-    return { dir, isExplicit: true, exists: isDirectory(dir) };
+    return folderIndex(dir, true, isDirectory(dir));
   }
   for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, INDEX_FOLDER);
-    if (isDirectory(candidate)) return { dir: candidate, isExplicit: false, exists: true };
+    if (isDirectory(candidate)) return folderIndex(candidate, false, true);
     if (path.dirname(dir) === dir) break;
   }
-  return { dir: path.join(path.resolve(cwd), INDEX_FOLDER), isExplicit: false, exists: false };
+  return folderIndex(path.join(path.resolve(cwd), INDEX_FOLDER), false, false);
 }
 
 export interface GlobalOptions {
@@ -239,8 +257,9 @@ export function colorAllowed(isTTY: boolean, env: Io['env'], flag: boolean | und
 }
 
 export function createContext(globals: GlobalOptions, flags: SettingFlags, io: Io, signal: AbortSignal, pid: number): Context {
-  const index = locateIndex(io.cwd, globals.db, io.env.RAG_DB);
-  const config = index.exists ? readConfig(index.dir) : {};
+  const index = locateIndex(io.cwd, globals.db, io.env.RAG_DB, io.env);
+  // A config file lives in an index folder; an object-store index has none.
+  const config = index.exists && index.home.isFolder ? readConfig(index.dir) : {};
   const settings = resolveSettings({ ...flags, host: globals.host }, io.env, config, index.exists);
   const { host } = settings;
   const remote = settings.hosts.find((h) => !isLocalHost(h));

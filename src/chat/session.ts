@@ -44,7 +44,7 @@ interface Session {
 }
 
 export async function runChat(settings: ChatSettings, ctx: Context): Promise<void> {
-  const index = await openIndex(ctx.index.dir, ctx.index.exists);
+  const index = await openIndex(ctx.index.home, ctx.index.exists);
   const isInteractive = ctx.io.stdinIsTTY;
   const session: Session = {
     ctx, settings, index, isInteractive,

@@ -1,6 +1,5 @@
 /** `rag ask`: retrieve, generate with citations, render the answer and its sources. */
 import { askQuestion, type AskResult } from '../answer/answer.js';
-import path from 'node:path';
 import type { Context } from '../context.js';
 import { userPath } from '../discover/path-forms.js';
 import { RagError } from '../errors.js';
@@ -34,7 +33,7 @@ export async function askCommand(opts: AskCommandOptions, ctx: Context): Promise
   const started = io.now();
   const hosts = ctx.hosts();
   const formats = opts.types?.length ? new Set(opts.types) : undefined;
-  const { index, vector } = await openForQuery(ctx.index.dir, ctx.index.exists, formats, hosts, question);
+  const { index, vector } = await openForQuery(ctx.index.home, ctx.index.exists, formats, hosts, question);
   const retrieval = retrieveWithVector(index, question, vector, { topK: ctx.settings.topK });
   // Awaited by askQuestion once a chat host is chosen; a failure before that is the one reported.
   retrieval.catch(() => undefined);
@@ -101,7 +100,7 @@ export async function askCommand(opts: AskCommandOptions, ctx: Context): Promise
   if (opts.sources === 'cited' && result.cited.length === 0 && !ctx.quiet) {
     io.stderr.write(`${errStyle.yellow('warning:')} the answer cites none of the passages; --sources all lists what it was given\n`);
   }
-  const root = path.resolve(ctx.index.dir, index.manifest.root);
+  const root = ctx.index.home.rootOf(index.manifest.root, ctx.io.cwd);
   io.stdout.write(renderSources(sourcesToShow(result, opts.sources), style, (p) => userPath(root, io.cwd, p)));
   if (ctx.verbose) {
     const t = result.timings;

@@ -13,7 +13,7 @@ const GENERATE_NUM_CTX = 4096;
 
 export async function generateCases(n: number, opts: EvalCommandOptions, ctx: Context): Promise<void> {
   const { io, errStyle } = ctx;
-  const index = await openIndex(ctx.index.dir, ctx.index.exists);
+  const index = await openIndex(ctx.index.home, ctx.index.exists);
   const model = ctx.settings.chatModel;
   const ollama = ctx.ollama();
   const info = await ollama.requireModel(model, 'completion', { pull: opts.pull });

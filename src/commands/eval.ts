@@ -50,7 +50,7 @@ export async function evalCommand(opts: EvalCommandOptions, ctx: Context): Promi
     throw new RagError('usage', '--min-answer-rate and --min-refusal check answers', 'add --answers (it needs the chat model)');
   }
   const { io } = ctx;
-  const index = await openIndex(ctx.index.dir, ctx.index.exists);
+  const index = await openIndex(ctx.index.home, ctx.index.exists);
   const file = casesPath(opts.casesFile, ctx, index);
   const cases = readCases(file);
   const configs = await configurations(opts, ctx, index);
@@ -110,7 +110,7 @@ function renderText(reports: EvalReport[], checks: ThresholdCheck[], ctx: Contex
 
 function casesPath(flag: string | undefined, ctx: Context, index: OpenIndex): string {
   if (flag) return path.resolve(ctx.io.cwd, flag);
-  return path.join(path.resolve(ctx.index.dir, index.manifest.root), CASES_FILE);
+  return path.join(ctx.index.home.rootOf(index.manifest.root, ctx.io.cwd), CASES_FILE);
 }
 
 function readCases(file: string): EvalCase[] {

@@ -75,6 +75,7 @@ function runInputs(opts: IndexCommandOptions, ctx: Context, progress: Progress):
   const deps: IndexDeps = {
     ollama: ctx.hosts,
     indexDir: ctx.index.dir,
+    home: ctx.index.home,
     isExplicitIndex: ctx.index.isExplicit,
     cwd: io.cwd,
     pid: ctx.pid,

@@ -11,7 +11,7 @@ export interface LsOptions {
 
 export async function lsCommand(opts: LsOptions, ctx: Context): Promise<void> {
   const { io } = ctx;
-  const listing = await listIndexed(opts.paths, { indexDir: ctx.index.dir, exists: ctx.index.exists, cwd: io.cwd });
+  const listing = await listIndexed(opts.paths, { indexDir: ctx.index.dir, home: ctx.index.home, exists: ctx.index.exists, cwd: io.cwd });
   if (opts.json) {
     writeJson(io, lsJson(listing));
     return;

@@ -14,6 +14,7 @@ export async function rmCommand(opts: RmOptions, ctx: Context): Promise<void> {
   const { io } = ctx;
   const summary = await removeFromIndex(opts.paths, { dryRun: opts.dryRun }, {
     indexDir: ctx.index.dir,
+    home: ctx.index.home,
     exists: ctx.index.exists,
     cwd: io.cwd,
     pid: ctx.pid,

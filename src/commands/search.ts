@@ -1,5 +1,4 @@
 /** `rag search`: retrieval only, no chat model. */
-import path from 'node:path';
 import type { Context } from '../context.js';
 import { userPath } from '../discover/path-forms.js';
 import { RagError } from '../errors.js';
@@ -19,7 +18,7 @@ export async function searchCommand(opts: SearchOptions, ctx: Context): Promise<
   if (!query) throw new RagError('usage', 'The search query is empty', 'pass some words to look for, e.g. rag search "api keys"');
   const { io } = ctx;
   const formats = opts.types?.length ? new Set(opts.types) : undefined;
-  const { index, vector } = await openForQuery(ctx.index.dir, ctx.index.exists, formats, ctx.hosts(), query);
+  const { index, vector } = await openForQuery(ctx.index.home, ctx.index.exists, formats, ctx.hosts(), query);
   const requestedK = ctx.settings.topK;
   const { hits, matched } = await retrieveWithVector(index, query, vector, { topK: requestedK });
   const note = hits.length === 0 ? 'No matching passages.' : shortfallNote({ requestedK, returned: hits.length, matched });
@@ -30,6 +29,6 @@ export async function searchCommand(opts: SearchOptions, ctx: Context): Promise<
   }
   if (hits.length === 0) return;
   const width = Number(io.env.COLUMNS) || 100;
-  const root = path.resolve(ctx.index.dir, index.manifest.root);
+  const root = ctx.index.home.rootOf(index.manifest.root, ctx.io.cwd);
   io.stdout.write(renderHits(hits, ctx.style, { width, isTTY: io.stdoutIsTTY, show: (p) => userPath(root, io.cwd, p) }));
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Context } from '../context.js';
 import { RagError, Exit, type ExitCode } from '../errors.js';
 import { formatOf } from '../formats.js';
+import type { IndexHome } from '../store/index-home.js';
 import { readManifest, readPendingRebuild, readRecords, requireCurrentSchema, tableName, type Manifest } from '../store/manifest.js';
 import { statusJson, writeJson } from '../render/json.js';
 import { statusText } from '../render/text.js';
@@ -31,10 +32,11 @@ export async function statusCommand(opts: StatusOptions, ctx: Context): Promise<
 /** The report without printing it (also the `status` tool of `rag mcp`). */
 export async function gatherStatus(ctx: Context): Promise<StatusReport> {
   const dir = ctx.index.dir;
-  const manifest: Manifest | undefined = ctx.index.exists ? await readManifest(dir) : undefined;
-  const records = manifest ? await readRecords(dir, manifest.generation) : new Map();
+  const home = ctx.index.home;
+  const manifest: Manifest | undefined = ctx.index.exists ? await readManifest(home) : undefined;
+  const records = manifest ? await readRecords(home, manifest.generation) : new Map();
   const chunks = [...records.values()].reduce((n: number, r: { chunks: number }) => n + r.chunks, 0);
-  const pendingRebuild = manifest ? await pendingRebuildOf(dir, manifest) : undefined;
+  const pendingRebuild = manifest ? await pendingRebuildOf(home, manifest) : undefined;
 
   const problems: RagError[] = [];
   if (!manifest) problems.push(new RagError('index-missing', `No index at ${dir}`, "run 'rag index <folder>' to create one"));
@@ -44,7 +46,7 @@ export async function gatherStatus(ctx: Context): Promise<StatusReport> {
   } catch (err) {
     if (err instanceof RagError) problems.push(err);
   }
-  const damage = manifest ? await checkTable(dir, manifest, chunks) : undefined;
+  const damage = manifest ? await checkTable(home, manifest, chunks) : undefined;
   if (damage) problems.push(damage);
 
   const ollama = { host: ctx.host, hostSource: ctx.settings.hostSource, reachable: false, version: null as string | null };
@@ -134,10 +136,11 @@ export function filesByFormat(paths: Iterable<string>): Record<string, number> {
 
 /** An interrupted --rebuild of the live index, and how many files it finished. */
 /** Why the live table cannot serve the records' passages, or undefined when it can. */
-async function checkTable(indexDir: string, manifest: Manifest, chunks: number): Promise<RagError | undefined> {
+async function checkTable(home: IndexHome, manifest: Manifest, chunks: number): Promise<RagError | undefined> {
   const { ChunkStore } = await import('../store/chunk-store.js');
+  const indexDir = home.where;
   try {
-    const store = await ChunkStore.open(indexDir, tableName(manifest.generation), { dimensions: manifest.dimensions, create: false });
+    const store = await ChunkStore.open(home, tableName(manifest.generation), { dimensions: manifest.dimensions, create: false });
     const rows = await store.checkedCount(indexDir);
     if (rows === chunks) return undefined;
     return new RagError('damaged', `The index at ${indexDir} is damaged: its table holds ${rows} passages, its records ${chunks}`, "run 'rag index' to repair it, or 'rag index --rebuild'");
@@ -147,10 +150,10 @@ async function checkTable(indexDir: string, manifest: Manifest, chunks: number):
   }
 }
 
-async function pendingRebuildOf(indexDir: string, live: Manifest): Promise<{ manifest: Manifest; files: number } | undefined> {
-  const pending = await readPendingRebuild(indexDir, live);
+async function pendingRebuildOf(home: IndexHome, live: Manifest): Promise<{ manifest: Manifest; files: number } | undefined> {
+  const pending = await readPendingRebuild(home, live);
   if (!pending) return undefined;
-  const files = (await readRecords(indexDir, pending.generation).catch(() => new Map())).size;
+  const files = (await readRecords(home, pending.generation).catch(() => new Map())).size;
   return { manifest: pending, files };
 }
 

@@ -2,9 +2,9 @@
  * `rag ls`: the files the index holds, from its per-file records alone (no LanceDB load),
  * so listing is instant on any size of index.
  */
-import path from 'node:path';
 import { RagError } from '../errors.js';
 import { formatOf } from '../formats.js';
+import { homeOf, type IndexPlace } from '../store/index-home.js';
 import { readManifest, readRecords, type FileRecords, type Manifest } from '../store/manifest.js';
 import { selectIndexed } from './select.js';
 
@@ -32,11 +32,12 @@ export interface IndexState {
   records: FileRecords;
 }
 
-/** The live manifest, index root and records; exit 5 when there is no index. */
-export async function readIndexState(indexDir: string, exists: boolean): Promise<IndexState> {
-  const manifest = exists ? await readManifest(indexDir) : undefined;
-  if (!manifest) throw new RagError('index-missing', `No index found at ${indexDir}`, "run 'rag index <folder>' first, or point --db/RAG_DB at an index");
-  return { manifest, root: path.resolve(indexDir, manifest.root), records: await readRecords(indexDir, manifest.generation) };
+/** The live manifest, index root (as seen from `cwd`) and records; exit 5 when there is no index. */
+export async function readIndexState(place: IndexPlace, exists: boolean, cwd: string): Promise<IndexState> {
+  const home = homeOf(place);
+  const manifest = exists ? await readManifest(home) : undefined;
+  if (!manifest) throw new RagError('index-missing', `No index found at ${home.where}`, "run 'rag index <folder>' first, or point --db/RAG_DB at an index");
+  return { manifest, root: home.rootOf(manifest.root, cwd), records: await readRecords(home, manifest.generation) };
 }
 
 /** Throws the usage error for paths that name nothing in the index. */
@@ -46,8 +47,8 @@ export function requireMatches(unmatched: readonly string[]): void {
   throw new RagError('usage', `Nothing in the index matches ${named}`, "see what is indexed with 'rag ls'");
 }
 
-export async function listIndexed(args: string[], where: { indexDir: string; exists: boolean; cwd: string }): Promise<Listing> {
-  const { root, records } = await readIndexState(where.indexDir, where.exists);
+export async function listIndexed(args: string[], where: { indexDir: string; home?: IndexPlace; exists: boolean; cwd: string }): Promise<Listing> {
+  const { root, records } = await readIndexState(where.home ?? where.indexDir, where.exists, where.cwd);
   const { matched, unmatched } = selectIndexed(records.keys(), args, { root, cwd: where.cwd });
   requireMatches(unmatched);
   const files = matched.map((p): IndexedFile => {

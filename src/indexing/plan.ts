@@ -3,10 +3,10 @@
  * chunks with, its mode, the table generation it writes, the records it starts from and
  * whether it finishes the job of a run that died. Pure: the caller reads the manifests.
  */
-import path from 'node:path';
 import { validateChunkOptions, type ChunkOptions } from '../chunk/chunk.js';
 import { Exit, RagError } from '../errors.js';
 import { sameModel } from '../ollama.js';
+import { homeOf, type IndexHome, type IndexPlace } from '../store/index-home.js';
 import type { Manifest } from '../store/manifest.js';
 
 /**
@@ -62,15 +62,18 @@ export function checkCompatible(m: Manifest | undefined, settings: IndexSettings
   }
 }
 
-/** The folder stored paths are relative to: the index's own, else the cwd for an explicit --index, else its parent. */
-export function indexRoot(existing: Manifest | undefined, where: { indexDir: string; isExplicitIndex: boolean; cwd: string }): string {
-  if (existing) return path.resolve(where.indexDir, existing.root);
-  return where.isExplicitIndex ? where.cwd : path.dirname(where.indexDir);
+/**
+ * The folder stored paths are relative to: a folder index's own, else the cwd for an
+ * explicit --db, else its parent; for an object-store index, the cwd (index-home.ts).
+ */
+export function indexRoot(existing: Manifest | undefined, where: { indexDir: string; home?: IndexHome; isExplicitIndex: boolean; cwd: string }): string {
+  const home = where.home ?? homeOf(where.indexDir);
+  return existing ? home.rootOf(existing.root, where.cwd) : home.newRoot(where.isExplicitIndex, where.cwd);
 }
 
-/** The root as a manifest stores it: relative to the index folder. */
-export function storedRoot(indexDir: string, root: string): string {
-  return path.relative(indexDir, root) || '.';
+/** The root as a manifest stores it: relative to a folder index. */
+export function storedRoot(place: IndexPlace, root: string): string {
+  return homeOf(place).storedRoot(root);
 }
 
 export interface PlanInput {

@@ -14,13 +14,16 @@
  *    crashed run had set it before: that run's recovery is `rag index`'s job).
  */
 import { RagError } from '../errors.js';
-import { acquireLock } from '../store/lock.js';
+import { homeOf, type IndexHome } from '../store/index-home.js';
 import { removePendingRebuild, tableName, writeManifest, writeRecords, type FileRecords } from '../store/manifest.js';
 import { readIndexState, requireMatches, type IndexState } from './list.js';
 import { selectIndexed } from './select.js';
 
 export interface RemoveDeps {
+  /** The index as messages name it. */
   indexDir: string;
+  /** Where its state lives; undefined: the folder `indexDir`. */
+  home?: IndexHome;
   exists: boolean;
   cwd: string;
   pid: number;
@@ -43,16 +46,17 @@ export interface RemoveSummary {
 
 export async function removeFromIndex(args: string[], options: { dryRun: boolean }, deps: RemoveDeps): Promise<RemoveSummary> {
   if (args.length === 0) throw new RagError('usage', 'No paths to remove', "name files or folders as 'rag ls' lists them");
-  const before = await readIndexState(deps.indexDir, deps.exists);
+  const home = deps.home ?? homeOf(deps.indexDir);
+  const before = await readIndexState(home, deps.exists, deps.cwd);
   const planned = plan(before, args, deps.cwd);
   if (options.dryRun) return summarize(before, planned, deps.indexDir, true);
-  const lock = await acquireLock(deps.indexDir, deps.pid, deps.now);
+  const lock = await home.acquireLock(deps.pid, deps.now, 'rag rm');
   try {
     // Re-read under the lock: a writer may have finished in between.
-    const state = await readIndexState(deps.indexDir, true);
+    const state = await readIndexState(home, true, deps.cwd);
     const paths = plan(state, args, deps.cwd);
     const summary = summarize(state, paths, deps.indexDir, false);
-    await removeLocked(state, paths, deps);
+    await removeLocked(state, paths, home, deps.now);
     return summary;
   } finally {
     await lock.release();
@@ -70,25 +74,26 @@ function summarize(state: IndexState, paths: string[], indexDir: string, dryRun:
   return { indexDir, root: state.root, dryRun, files, passages: files.reduce((n, f) => n + f.passages, 0) };
 }
 
-async function removeLocked(state: IndexState, paths: string[], deps: RemoveDeps): Promise<void> {
+async function removeLocked(state: IndexState, paths: string[], home: IndexHome, now: () => number): Promise<void> {
   const { manifest, records } = state;
   const wasPending = Boolean(manifest.hasPendingWrites);
-  const stamp = () => new Date(deps.now()).toISOString();
+  const stamp = () => new Date(now()).toISOString();
   const invalid: FileRecords = new Map(records);
   for (const p of paths) invalid.set(p, { ...records.get(p)!, hash: '', mtimeMs: -1 });
-  await writeManifest(deps.indexDir, { ...manifest, hasPendingWrites: true });
-  await writeRecords(deps.indexDir, manifest.generation, invalid);
+  await writeManifest(home, { ...manifest, hasPendingWrites: true });
+  await writeRecords(home, manifest.generation, invalid);
 
   const { ChunkStore } = await import('../store/chunk-store.js');
-  const store = await ChunkStore.open(deps.indexDir, tableName(manifest.generation), { dimensions: manifest.dimensions, create: true });
+  const store = await ChunkStore.open(home, tableName(manifest.generation), { dimensions: manifest.dimensions, create: true });
   await store.removeFiles(paths);
 
   for (const p of paths) records.delete(p);
-  await writeRecords(deps.indexDir, manifest.generation, records);
+  await writeRecords(home, manifest.generation, records);
   await store.maintain();
   const { hasPendingWrites: _pending, ...settled } = manifest;
-  await writeManifest(deps.indexDir, { ...settled, ...(wasPending ? { hasPendingWrites: true } : {}), updatedAt: stamp() });
+  await writeManifest(home, { ...settled, ...(wasPending ? { hasPendingWrites: true } : {}), updatedAt: stamp() });
   // An interrupted --rebuild still holds these files: it would bring them back. As after any
   // writing `rag index`, it is dropped; the next --rebuild starts afresh.
-  await removePendingRebuild(deps.indexDir);
+  await removePendingRebuild(home);
+  await home.tidy(now);
 }

@@ -12,8 +12,8 @@ import { Exit, RagError } from '../errors.js';
 import { formatOf } from '../formats.js';
 import type { RetryNotice } from '../ollama.js';
 import type { OllamaHosts } from '../ollama-hosts.js';
-import { acquireLock } from '../store/lock.js';
-import { assertOwnFolder, inspectManifest, readManifest, readPendingRebuild, removeOwnFiles, requireCurrentSchema, type Manifest } from '../store/manifest.js';
+import { homeOf, type IndexHome } from '../store/index-home.js';
+import { inspectManifest, readManifest, readPendingRebuild, removeOwnFiles, requireCurrentSchema, type Manifest } from '../store/manifest.js';
 import { inBatches } from './batches.js';
 import { BatchWorker } from './batch-worker.js';
 import { checkCompatible, indexRoot, planRun, resolveSettings, storedRoot, type IndexSettings, type RunPlan } from './plan.js';
@@ -50,7 +50,10 @@ export interface IndexOptions {
 
 export interface IndexDeps {
   ollama: () => OllamaHosts;
+  /** The index as messages name it. */
   indexDir: string;
+  /** Where its state lives; undefined: the folder `indexDir`. */
+  home?: IndexHome;
   isExplicitIndex: boolean;
   cwd: string;
   pid: number;
@@ -65,6 +68,7 @@ export interface IndexDeps {
 interface Request {
   opts: IndexOptions;
   deps: IndexDeps;
+  home: IndexHome;
   absPaths: string[];
   existing: Manifest | undefined;
   settings: IndexSettings;
@@ -76,32 +80,35 @@ interface Request {
 export async function runIndex(opts: IndexOptions, deps: IndexDeps): Promise<IndexSummary> {
   const started = deps.now();
   const absPaths = await resolvePaths(opts.paths, deps.cwd);
-  const found = await inspectManifest(deps.indexDir);
+  const home = deps.home ?? homeOf(deps.indexDir);
+  const found = await inspectManifest(home);
   // Only --rebuild may start over from a damaged manifest; nothing else may guess at it.
   if (found.state === 'damaged' && !opts.rebuild) throw found.error;
-  if (found.state === 'missing') await assertOwnFolder(deps.indexDir);
+  if (found.state === 'missing') await home.assertOwn();
   const existing = found.manifest;
   const settings = resolveSettings(opts, existing);
   // Checked before the lock too, so a mismatch fails fast without creating anything.
   checkCompatible(existing, settings, opts.rebuild);
-  if (!opts.rebuild) requireCurrentSchema(existing, deps.indexDir);
-  const root = indexRoot(existing, deps);
-  if (!opts.dryRun) await fs.mkdir(deps.indexDir, { recursive: true });
-  const lock = opts.dryRun ? undefined : await acquireLock(deps.indexDir, deps.pid, deps.now);
+  if (!opts.rebuild) requireCurrentSchema(existing, home.where);
+  const root = indexRoot(existing, { ...deps, home });
+  if (!opts.dryRun) await home.prepare();
+  const lock = opts.dryRun ? undefined : await home.acquireLock(deps.pid, deps.now);
   try {
-    if (found.state === 'damaged' && !opts.dryRun) await startOver(deps.indexDir);
-    return await indexLocked({ opts, deps, absPaths, existing, settings, root, started, isLocked: lock ? () => lock.isHeld() : undefined });
+    if (found.state === 'damaged' && !opts.dryRun) await startOver(home);
+    return await indexLocked({ opts, deps, home, absPaths, existing, settings, root, started, isLocked: lock ? () => lock.isHeld() : undefined });
   } finally {
     await lock?.release();
   }
 }
 
 /** Removes what rag keeps in an index whose manifest is damaged, so that --rebuild builds it anew. */
-async function startOver(indexDir: string): Promise<void> {
-  if ((await inspectManifest(indexDir)).state !== 'damaged') return;
+async function startOver(home: IndexHome): Promise<void> {
+  if ((await inspectManifest(home)).state !== 'damaged') return;
   const { ChunkStore } = await import('../store/chunk-store.js');
-  await ChunkStore.dropOtherTables(indexDir, []);
-  await removeOwnFiles(indexDir);
+  // Where tables cannot be listed, the records still name the generations that can exist.
+  const generations = (await home.docNames()).map((n) => Number(/^files_g(\d+)\.json$/.exec(n)?.[1] ?? 0));
+  await ChunkStore.dropOtherTables(home, [], Math.max(1, ...generations) + 1);
+  await removeOwnFiles(home);
 }
 
 async function resolvePaths(paths: string[], cwd: string): Promise<string[]> {
@@ -119,9 +126,9 @@ async function resolvePaths(paths: string[], cwd: string): Promise<string[]> {
 async function indexLocked(req: Request): Promise<IndexSummary> {
   const { opts, deps } = req;
   const plan = await planLocked(req);
-  const rootRel = storedRoot(deps.indexDir, req.root);
+  const rootRel = storedRoot(req.home, req.root);
   const writer = await IndexWriter.open(plan, {
-    indexDir: deps.indexDir, root: rootRel, now: deps.now, ...(req.isLocked ? { isLocked: req.isLocked } : {}),
+    indexDir: deps.indexDir, home: req.home, root: rootRel, now: deps.now, ...(req.isLocked ? { isLocked: req.isLocked } : {}),
     modelDigest: () => deps.ollama().modelDigest(plan.settings.embedModel),
   });
   const repaired = await writer.reconcile();
@@ -161,10 +168,10 @@ async function indexLocked(req: Request): Promise<IndexSummary> {
 }
 
 /** Re-reads the manifest under the lock: another writer may have finished just before us. */
-async function planLocked({ opts, deps, existing, settings, root }: Request): Promise<RunPlan> {
-  const live = opts.dryRun ? existing : await readManifest(deps.indexDir);
-  const pendingRebuild = opts.rebuild && !opts.dryRun && live ? await readPendingRebuild(deps.indexDir, live) : undefined;
-  return planRun({ rebuild: opts.rebuild, dryRun: opts.dryRun, settings, live, pendingRebuild, root: storedRoot(deps.indexDir, root) });
+async function planLocked({ opts, home, existing, settings, root }: Request): Promise<RunPlan> {
+  const live = opts.dryRun ? existing : await readManifest(home);
+  const pendingRebuild = opts.rebuild && !opts.dryRun && live ? await readPendingRebuild(home, live) : undefined;
+  return planRun({ rebuild: opts.rebuild, dryRun: opts.dryRun, settings, live, pendingRebuild, root: storedRoot(home, root) });
 }
 
 async function discover({ opts, deps, absPaths, root }: Request): Promise<Discovery> {

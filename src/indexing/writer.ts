@@ -20,6 +20,7 @@
  */
 import { Exit, RagError } from '../errors.js';
 import type { ChunkStore } from '../store/chunk-store.js';
+import { homeOf, type IndexHome } from '../store/index-home.js';
 import {
   RETIRED_GRACE_MS, SCHEMA_VERSION, readRecords, removePendingRebuild, removeStaleRecords, tableName, writeManifest, writePendingRebuild, writeRecords,
   type FileRecord, type FileRecords, type Manifest, type RetiredGeneration,
@@ -32,7 +33,10 @@ import type { PreparedFile } from './rows.js';
 const RECORDS_SAVE_INTERVAL_MS = 2000;
 
 export interface WriterDeps {
+  /** The index as messages name it. */
   indexDir: string;
+  /** Where its state lives; undefined: the folder `indexDir`. */
+  home?: IndexHome;
   /** The index root as the manifest stores it. */
   root: string;
   now: () => number;
@@ -51,6 +55,7 @@ export class IndexWriter {
   /** The table held rows no record accounts for: finish() removes them. */
   private hasOrphans = false;
   private chain: Promise<void> = Promise.resolve();
+  private readonly home: IndexHome;
 
   private constructor(
     private readonly plan: RunPlan,
@@ -58,11 +63,12 @@ export class IndexWriter {
     private readonly records: FileRecords,
   ) {
     this.manifest = plan.startManifest;
+    this.home = deps.home ?? homeOf(deps.indexDir);
   }
 
   /** A writer for `plan`, with the records it starts from. In a dry run it writes nothing. */
   static async open(plan: RunPlan, deps: WriterDeps): Promise<IndexWriter> {
-    const records = plan.readsRecords ? await readRecords(deps.indexDir, plan.generation) : new Map<string, FileRecord>();
+    const records = plan.readsRecords ? await readRecords(deps.home ?? deps.indexDir, plan.generation) : new Map<string, FileRecord>();
     return new IndexWriter(plan, deps, records);
   }
 
@@ -79,7 +85,7 @@ export class IndexWriter {
     const { ChunkStore } = await import('../store/chunk-store.js');
     let store: ChunkStore;
     try {
-      store = await ChunkStore.open(this.deps.indexDir, tableName(live.generation), { dimensions: live.dimensions, create: false });
+      store = await ChunkStore.open(this.home, tableName(live.generation), { dimensions: live.dimensions, create: false });
     } catch (err) {
       if (!(err instanceof RagError && /has no data table/.test(err.message))) throw err;
       const lost = this.recordedPaths();
@@ -181,7 +187,7 @@ export class IndexWriter {
   /** Saves the records now (an interrupted or failed run keeps every file it finished). */
   async saveRecords(): Promise<void> {
     if (!this.manifest || this.plan.dryRun || !this.recordsDirty) return;
-    await writeRecords(this.deps.indexDir, this.plan.generation, this.records);
+    await writeRecords(this.home, this.plan.generation, this.records);
     this.recordsSavedAt = this.deps.now();
   }
 
@@ -210,7 +216,7 @@ export class IndexWriter {
     }
     const manifest = await this.manifestToFinish();
     if (!manifest) return;
-    if (this.recordsDirty || this.plan.switchesOver) await writeRecords(this.deps.indexDir, this.plan.generation, this.records);
+    if (this.recordsDirty || this.plan.switchesOver) await writeRecords(this.home, this.plan.generation, this.records);
     if (this.plan.recovering || this.hasOrphans) {
       const store = this.store ?? (await this.openExisting(manifest));
       await store.removeFilesExcept(new Set(this.records.keys()));
@@ -221,17 +227,18 @@ export class IndexWriter {
     if (changed || !this.plan.live || manifest.hasPendingWrites || retired.length !== (manifest.retired?.length ?? 0)) {
       const { hasPendingWrites: _done, retired: _old, ...settled } = manifest;
       this.manifest = { ...settled, ...(retired.length > 0 ? { retired } : {}), updatedAt: new Date(this.deps.now()).toISOString() };
-      await writeManifest(this.deps.indexDir, this.manifest);
+      await writeManifest(this.home, this.manifest);
     }
     // After a rebuild, generations replaced long enough ago go; after any other writing run,
     // the partial generation of an interrupted rebuild too (a later --rebuild then starts afresh).
     const kept = [this.plan.generation, ...retired.map((r) => r.generation)];
     if (changed) {
-      await removePendingRebuild(this.deps.indexDir);
+      await removePendingRebuild(this.home);
       await this.dropTablesExcept(kept);
     } else if (retired.length !== (manifest.retired?.length ?? 0)) {
       await this.dropTablesExcept([...kept, this.plan.generation + 1]);
     }
+    if (changed) await this.home.tidy(this.deps.now);
   }
 
   /**
@@ -247,8 +254,8 @@ export class IndexWriter {
 
   private async dropTablesExcept(generations: number[]): Promise<void> {
     const { ChunkStore } = await import('../store/chunk-store.js');
-    await ChunkStore.dropOtherTables(this.deps.indexDir, generations.map(tableName));
-    await removeStaleRecords(this.deps.indexDir, generations);
+    await ChunkStore.dropOtherTables(this.home, generations.map(tableName), this.plan.generation + 1);
+    await removeStaleRecords(this.home, generations);
   }
 
   /** The manifest to end under; a rebuild that embedded nothing (e.g. only empty files) must still switch over. */
@@ -264,7 +271,7 @@ export class IndexWriter {
   private async markPending(): Promise<void> {
     if (this.plan.switchesOver || !this.manifest || this.manifest.hasPendingWrites) return;
     this.manifest = { ...this.manifest, hasPendingWrites: true };
-    await writeManifest(this.deps.indexDir, this.manifest);
+    await writeManifest(this.home, this.manifest);
   }
 
   /** Opens the table, creating the index on first use; dims come from the model. */
@@ -285,10 +292,10 @@ export class IndexWriter {
       const live = this.plan.live!;
       await this.dropTablesExcept([live.generation, ...(live.retired ?? []).map((r) => r.generation)]);
     }
-    this.store = await ChunkStore.open(this.deps.indexDir, tableName(this.plan.generation), { dimensions, create: true });
+    this.store = await ChunkStore.open(this.home, tableName(this.plan.generation), { dimensions, create: true });
     this.manifest = await this.newManifest(dimensions);
-    if (this.plan.mode === 'new') await writeManifest(this.deps.indexDir, this.manifest);
-    else await writePendingRebuild(this.deps.indexDir, this.manifest);
+    if (this.plan.mode === 'new') await writeManifest(this.home, this.manifest);
+    else await writePendingRebuild(this.home, this.manifest);
     return this.store;
   }
 
@@ -306,7 +313,7 @@ export class IndexWriter {
   /** The table of `m`'s generation, opened once even when two batches ask at the same time. */
   private async openExisting(m: Manifest): Promise<ChunkStore> {
     this.storeOpening ??= import('../store/chunk-store.js').then(({ ChunkStore }) =>
-      ChunkStore.open(this.deps.indexDir, tableName(m.generation), { dimensions: m.dimensions, create: true }));
+      ChunkStore.open(this.home, tableName(m.generation), { dimensions: m.dimensions, create: true }));
     this.store = await this.storeOpening;
     return this.store;
   }

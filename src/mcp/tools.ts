@@ -43,7 +43,7 @@ function nonEmpty(value: string, what: string): string {
 
 export async function searchTool(ctx: Context, args: SearchArgs): Promise<SearchJson> {
   const query = nonEmpty(args.query, 'query');
-  const index = await openIndex(ctx.index.dir, ctx.index.exists);
+  const index = await openIndex(ctx.index.home, ctx.index.exists);
   const pathPrefix = args.path_prefix?.trim().replace(/^(?:\.\/)+/, '');
   const topK = args.k ?? ctx.settings.topK;
   const { hits } = await retrieve(index, ctx.hosts(), query, { topK, ...(pathPrefix ? { pathPrefix } : {}) });
@@ -51,10 +51,10 @@ export async function searchTool(ctx: Context, args: SearchArgs): Promise<Search
 }
 
 export async function getTool(ctx: Context, args: GetArgs): Promise<FileSlice> {
-  const index = await openIndex(ctx.index.dir, ctx.index.exists);
-  const records = await readRecords(ctx.index.dir, index.manifest.generation);
+  const index = await openIndex(ctx.index.home, ctx.index.exists);
+  const records = await readRecords(ctx.index.home, index.manifest.generation);
   return readIndexedFile(args.path, {
-    root: path.resolve(ctx.index.dir, index.manifest.root),
+    root: ctx.index.home.rootOf(index.manifest.root, ctx.io.cwd),
     indexed: new Set(records.keys()),
     maxFileSizeBytes: maxFileSizeFor(args.path, userLimitBytes(ctx)),
     ...(args.start_line !== undefined ? { startLine: args.start_line } : {}),
@@ -64,7 +64,7 @@ export async function getTool(ctx: Context, args: GetArgs): Promise<FileSlice> {
 
 export async function askTool(ctx: Context, args: AskArgs): Promise<AskJson> {
   const question = nonEmpty(args.question, 'question');
-  const index = await openIndex(ctx.index.dir, ctx.index.exists);
+  const index = await openIndex(ctx.index.home, ctx.index.exists);
   const hosts = ctx.hosts();
   const model = ctx.settings.chatModel;
   const topK = args.k ?? ctx.settings.topK;
@@ -85,8 +85,8 @@ export async function askTool(ctx: Context, args: AskArgs): Promise<AskJson> {
 
 /** `rag index` for paths under the index root only, with the same writer lock. */
 export async function indexTool(ctx: Context, args: IndexArgs): Promise<IndexJson> {
-  const index = await openIndex(ctx.index.dir, ctx.index.exists);
-  const root = path.resolve(ctx.index.dir, index.manifest.root);
+  const index = await openIndex(ctx.index.home, ctx.index.exists);
+  const root = ctx.index.home.rootOf(index.manifest.root, ctx.io.cwd);
   const paths = (args.paths ?? []).length > 0 ? args.paths ?? [] : ['.'];
   for (const p of paths) {
     const abs = path.resolve(root, p);
@@ -105,7 +105,7 @@ export async function indexTool(ctx: Context, args: IndexArgs): Promise<IndexJso
       rebuild: false, dryRun: false, pull: false,
       batchSize: ctx.settings.batchSize, concurrency: ctx.settings.concurrency,
     },
-    { ollama: ctx.hosts, indexDir: ctx.index.dir, isExplicitIndex: ctx.index.isExplicit, cwd: root, pid: ctx.pid, now: ctx.io.now, signal: ctx.signal },
+    { ollama: ctx.hosts, indexDir: ctx.index.dir, home: ctx.index.home, isExplicitIndex: ctx.index.isExplicit, cwd: root, pid: ctx.pid, now: ctx.io.now, signal: ctx.signal },
   );
   return indexJson(summary);
 }

@@ -9,6 +9,7 @@ import { fuseRanks, selectPassages } from './fuse.js';
 import { formatOf } from '../formats.js';
 import { readManifest, readRecords, requireCurrentSchema, tableName, type Manifest } from '../store/manifest.js';
 import type { ChunkStore } from '../store/chunk-store.js';
+import { homeOf, type IndexPlace } from '../store/index-home.js';
 import type { Hit } from '../types.js';
 
 export interface OpenIndex {
@@ -19,12 +20,13 @@ export interface OpenIndex {
 }
 
 /** The manifest of the index a search or an ask reads, checked: what the query embedding needs. */
-export async function searchableManifest(indexDir: string, exists: boolean): Promise<Manifest> {
-  const manifest = exists ? await readManifest(indexDir) : undefined;
+export async function searchableManifest(place: IndexPlace, exists: boolean): Promise<Manifest> {
+  const home = homeOf(place);
+  const manifest = exists ? await readManifest(home) : undefined;
   if (!manifest) {
-    throw new RagError('index-missing', `No index found at ${indexDir}`, "run 'rag index <folder>' first, or point --db/RAG_DB at an index");
+    throw new RagError('index-missing', `No index found at ${home.where}`, "run 'rag index <folder>' first, or point --db/RAG_DB at an index");
   }
-  requireCurrentSchema(manifest, indexDir);
+  requireCurrentSchema(manifest, home.where);
   return manifest;
 }
 
@@ -32,16 +34,17 @@ export async function searchableManifest(indexDir: string, exists: boolean): Pro
  * Opens the live table. A --rebuild may switch generations between reading the manifest
  * and opening its table: then read it again. `read`: the manifest, when already read.
  */
-export async function openIndex(indexDir: string, exists: boolean, formats?: ReadonlySet<string>, read?: Manifest): Promise<OpenIndex> {
-  let manifest = read ?? (await searchableManifest(indexDir, exists));
+export async function openIndex(place: IndexPlace, exists: boolean, formats?: ReadonlySet<string>, read?: Manifest): Promise<OpenIndex> {
+  const home = homeOf(place);
+  let manifest = read ?? (await searchableManifest(home, exists));
   const { ChunkStore } = await import('../store/chunk-store.js');
   for (let attempt = 1; ; attempt++) {
     try {
-      const store = await ChunkStore.open(indexDir, tableName(manifest.generation), { dimensions: manifest.dimensions, create: false });
+      const store = await ChunkStore.open(home, tableName(manifest.generation), { dimensions: manifest.dimensions, create: false });
       if (!formats) return { manifest, store };
-      return { manifest, store, onlyPaths: await pathsOfFormats(indexDir, manifest, formats) };
+      return { manifest, store, onlyPaths: await pathsOfFormats(home, manifest, formats) };
     } catch (err) {
-      const now = await readManifest(indexDir).catch(() => undefined);
+      const now = await readManifest(home).catch(() => undefined);
       if (attempt >= OPEN_ATTEMPTS || !now || now.generation === manifest.generation) throw err;
       manifest = now;
     }
@@ -59,21 +62,21 @@ export interface QueryStart {
  * manifest, so the request to Ollama is under way while LanceDB loads and the table
  * opens, the larger part of a cold `rag search`.
  */
-export async function openForQuery(indexDir: string, exists: boolean, formats: ReadonlySet<string> | undefined, ollama: EmbedTarget, query: string): Promise<QueryStart> {
-  const manifest = await searchableManifest(indexDir, exists);
+export async function openForQuery(place: IndexPlace, exists: boolean, formats: ReadonlySet<string> | undefined, ollama: EmbedTarget, query: string): Promise<QueryStart> {
+  const manifest = await searchableManifest(place, exists);
   const early = embedQuery(manifest, ollama, query);
   // Failing to open is the error to report; the embedding's own failure, if any, still
   // surfaces where it is awaited.
   early.catch(() => undefined);
-  const index = await openIndex(indexDir, exists, formats, manifest);
+  const index = await openIndex(place, exists, formats, manifest);
   // A --rebuild switched the index under us, perhaps to another model: embed again for it.
   const sameModel = index.manifest.embedModel === manifest.embedModel && index.manifest.dimensions === manifest.dimensions;
   return { index, vector: sameModel ? early : embedQuery(index.manifest, ollama, query) };
 }
 
 /** The indexed files of the given formats (`-t`), for `OpenIndex.onlyPaths`. */
-export async function pathsOfFormats(indexDir: string, manifest: Manifest, formats: ReadonlySet<string>): Promise<string[]> {
-  const records = await readRecords(indexDir, manifest.generation);
+export async function pathsOfFormats(place: IndexPlace, manifest: Manifest, formats: ReadonlySet<string>): Promise<string[]> {
+  const records = await readRecords(place, manifest.generation);
   return [...records.keys()].filter((p) => formats.has(formatOf(p)?.name ?? 'text'));
 }
 

@@ -7,11 +7,12 @@
 import { Arrow as ArrowLib } from './arrow.js';
 import * as lancedb from '@lancedb/lancedb';
 import type * as Arrow from 'apache-arrow';
-import path from 'node:path';
 import vm from 'node:vm';
 import { RagError } from '../errors.js';
 import type { ChunkLocation, Hit } from '../types.js';
 import { cjkIndexText, cjkQueryText } from './cjk.js';
+import { homeOf, type IndexPlace, type TableSpace } from './index-home.js';
+import { objectStoreFailure } from './object-store.js';
 
 const { Field, FixedSizeList, Float32, Int32, Schema, Table, Utf8, makeData, makeVector, vectorFromArray } = ArrowLib;
 
@@ -32,7 +33,6 @@ export interface ChunkRow {
   location?: ChunkLocation;
 }
 
-const DB_FOLDER = 'lance';
 /**
  * From this many rows on, a vector index (see notes/lancedb.md). A cold exact search reads
  * every vector: 25,000 rows of 768 floats took 0.3 s of a 0.3 s budget for a whole cold
@@ -71,6 +71,8 @@ const VECTOR_INDEX_PARTITIONS = 16;
  * after it was written, and many small writes from incremental runs are merged.
  */
 export const MAX_FRAGMENTS = 64;
+/** Generations below the newest that a store without table listing is checked for. */
+const GUESSED_GENERATIONS = 8;
 const MIN_ROWS_PER_FRAGMENT = 250;
 /** Rows an index may leave to brute force before compaction folds them in. */
 const MAX_UNINDEXED_SHARE = 0.1;
@@ -85,9 +87,6 @@ const MAX_UNINDEXED_SHARE = 0.1;
  */
 const METADATA_CACHE_BYTES = 64 * 1024 * 1024;
 
-function connect(indexDir: string): Promise<lancedb.Connection> {
-  return lancedb.connect(path.join(indexDir, DB_FOLDER), { session: new lancedb.Session(undefined, BigInt(METADATA_CACHE_BYTES)) });
-}
 
 function vectorIndexConfig(): lancedb.Index {
   return lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: VECTOR_INDEX_PARTITIONS, efConstruction: HNSW_EF_CONSTRUCTION, sampleRate: IVF_SAMPLE_RATE });
@@ -236,9 +235,46 @@ function locationOf(r: Record<string, unknown>): { location?: ChunkLocation } {
 
 const HIT_COLUMNS = ['id', 'path', 'start_line', 'end_line', 'heading', 'text', 'start_page', 'end_page', 'anchor', 'start_cell', 'end_cell'];
 
-function storageError(what: string, err: unknown): RagError {
-  const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+/** A storage failure as the user can act on it (an object store's missing bucket, bad keys, no network). */
+export function storageFailure(what: string, err: unknown): RagError {
+  const full = err instanceof Error ? err.message : String(err);
+  const message = full.split('\n')[0] ?? '';
+  const failure = objectStoreFailure(full);
+  if (failure) return new RagError('storage', `${what}: ${failure.message}`, failure.hint, { cause: err });
   return new RagError('storage', `${what}: ${message}`, "run 'rag index --rebuild' if this persists", { cause: err });
+}
+
+/** A connection to the index's tables: a folder, or an object store with its options. */
+export async function connectTables(space: TableSpace, where: string, options: { readConsistent?: boolean } = {}): Promise<lancedb.Connection> {
+  try {
+    return await lancedb.connect(space.uri, {
+      session: new lancedb.Session(undefined, BigInt(METADATA_CACHE_BYTES)),
+      // An object store's tables are found by name under the URI, as in a folder: no catalogue
+      // table to read (and create) on every connection.
+      ...(space.storageOptions ? { storageOptions: space.storageOptions } : {}),
+      ...(space.canListTables ? {} : { manifestEnabled: false }),
+      // 0: every read checks for a newer version (one more request), for state other machines write.
+      ...(options.readConsistent ? { readConsistencyInterval: 0 } : {}),
+    });
+  } catch (err) {
+    throw storageFailure(`Cannot open the index at ${where}`, err);
+  }
+}
+
+/** LanceDB's words for a table that is not there. */
+export function isMissingTable(err: unknown): boolean {
+  return /Table '[^']*' was not found/.test(err instanceof Error ? err.message : String(err));
+}
+
+/** The table `name`, or undefined when it does not exist; opened by name, since not every store lists tables. */
+export async function openTableIfExists(db: lancedb.Connection, space: TableSpace, name: string): Promise<lancedb.Table | undefined> {
+  if (space.canListTables) return (await db.tableNames()).includes(name) ? db.openTable(name) : undefined;
+  try {
+    return await db.openTable(name);
+  } catch (err) {
+    if (isMissingTable(err)) return undefined;
+    throw err;
+  }
 }
 
 function damagedError(indexDir: string, err: unknown): RagError {
@@ -258,41 +294,50 @@ export class ChunkStore {
   }
 
   /** Opens the live table; creates it when `create` is set and it does not exist. */
-  static async open(indexDir: string, tableName: string, options: { dimensions: number; create: boolean; now?: () => number }): Promise<ChunkStore> {
+  static async open(place: IndexPlace, tableName: string, options: { dimensions: number; create: boolean; now?: () => number }): Promise<ChunkStore> {
     // Until every caller passes the injected clock, the system clock stands in.
     const now = options.now ?? Date.now;
-    let db: lancedb.Connection;
+    const home = homeOf(place);
+    const db = await connectTables(home.tables, home.where);
     try {
-      db = await connect(indexDir);
-    } catch (err) {
-      throw storageError(`Cannot open the index at ${indexDir}`, err);
-    }
-    try {
-      const names = await db.tableNames();
-      if (names.includes(tableName)) return new ChunkStore(await db.openTable(tableName), options.dimensions, now);
+      const found = await openTableIfExists(db, home.tables, tableName);
+      if (found) return new ChunkStore(found, options.dimensions, now);
       if (!options.create) {
-        throw new RagError('damaged', `The index at ${indexDir} has no data table`, "run 'rag index' to build it, or 'rag index --rebuild'");
+        throw new RagError('damaged', `The index at ${home.where} has no data table`, "run 'rag index' to build it, or 'rag index --rebuild'");
       }
       const table = await db.createEmptyTable(tableName, chunkSchema(options.dimensions), { mode: 'create', existOk: true });
       return new ChunkStore(table, options.dimensions, now);
     } catch (err) {
       if (err instanceof RagError) throw err;
-      throw storageError(`Cannot open the index table in ${indexDir}`, err);
+      throw storageFailure(`Cannot open the index table in ${home.where}`, err);
     }
   }
 
   /**
    * Drops rag's own tables (`chunks_g<n>`) except those in `keep`: replaced generations and
    * the leftovers of an interrupted rebuild. Tables rag did not name are never touched.
+   * Where tables cannot be listed, the generations up to `upTo` that can still exist (an
+   * earlier run dropped the older ones) are dropped by name.
    */
-  static async dropOtherTables(indexDir: string, keep: readonly string[]): Promise<void> {
+  static async dropOtherTables(place: IndexPlace, keep: readonly string[], upTo = 1): Promise<void> {
+    const home = homeOf(place);
+    const db = await connectTables(home.tables, home.where);
     try {
-      const db = await connect(indexDir);
-      for (const name of await db.tableNames()) {
-        if (/^chunks_g\d+$/.test(name) && !keep.includes(name)) await db.dropTable(name);
+      if (home.tables.canListTables) {
+        for (const name of await db.tableNames()) {
+          if (/^chunks_g\d+$/.test(name) && !keep.includes(name)) await db.dropTable(name);
+        }
+        return;
+      }
+      for (let g = Math.max(1, upTo - GUESSED_GENERATIONS); g <= upTo; g++) {
+        const name = `chunks_g${g}`;
+        if (keep.includes(name)) continue;
+        await db.dropTable(name).catch((err: unknown) => {
+          if (!isMissingTable(err)) throw err;
+        });
       }
     } catch (err) {
-      throw storageError(`Cannot remove old tables in ${indexDir}`, err);
+      throw storageFailure(`Cannot remove old tables in ${home.where}`, err);
     }
   }
 
@@ -459,7 +504,7 @@ export class ChunkStore {
         return;
       } catch (err) {
         // A reader or another writer racing the commit: retryable (notes/lancedb.md).
-        if (attempt >= 3 || !/conflict|retry/i.test(String((err as Error).message))) throw storageError('Compacting the index failed', err);
+        if (attempt >= 3 || !/conflict|retry/i.test(String((err as Error).message))) throw storageFailure('Compacting the index failed', err);
       }
     }
   }

@@ -67,7 +67,8 @@ async function isSameProcess(holder: LockInfo): Promise<boolean> {
   return /rag/i.test(cmdline);
 }
 
-async function isHeld(holder: LockInfo, me: number): Promise<boolean> {
+/** Whether `holder` is a live process on this machine other than `me` (also used for an object-store lock's holder). */
+export async function isHeld(holder: LockInfo, me: number): Promise<boolean> {
   // Our own pid can only be a leftover of an earlier process that had it.
   return holder.pid !== me && isAlive(holder.pid) && (await isSameProcess(holder));
 }

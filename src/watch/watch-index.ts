@@ -119,7 +119,7 @@ async function updateIndex(targets: string[], opts: IndexOptions, deps: IndexDep
   const gone = targets.filter((t) => !present.includes(t));
   for (const target of gone) {
     try {
-      const removed = await removeFromIndex([target], { dryRun: false }, { indexDir: deps.indexDir, exists: true, cwd: deps.cwd, pid: deps.pid, now: deps.now });
+      const removed = await removeFromIndex([target], { dryRun: false }, { indexDir: deps.indexDir, ...(deps.home ? { home: deps.home } : {}), exists: true, cwd: deps.cwd, pid: deps.pid, now: deps.now });
       update.removed += removed.files.length;
     } catch (err) {
       // Nothing of it is indexed (any more): nothing to do.
