@@ -105,6 +105,13 @@ describe('colorAllowed: only on a TTY, and NO_COLOR, TERM=dumb and --no-color sw
   }
 });
 
+/** What locateIndex decided, and that a folder home stands for it. */
+function folderWhere(index: ReturnType<typeof locateIndex>): { dir: string; isExplicit: boolean; exists: boolean } {
+  assert.equal(index.home.isFolder, true);
+  assert.equal(index.home.where, index.dir);
+  return { dir: index.dir, isExplicit: index.isExplicit, exists: index.exists };
+}
+
 describe('locateIndex: --db > RAG_DB > nearest .rag walking up', () => {
   let t: ReturnType<typeof makeTempDir>;
   before(() => {
@@ -117,12 +124,12 @@ describe('locateIndex: --db > RAG_DB > nearest .rag walking up', () => {
   after(() => t.cleanup());
 
   it('finds the nearest .rag above the cwd', () => {
-    assert.deepEqual(locateIndex(path.join(t.dir, 'proj', 'a', 'b'), undefined, undefined), { dir: path.join(t.dir, 'proj', '.rag'), isExplicit: false, exists: true });
+    assert.deepEqual(folderWhere(locateIndex(path.join(t.dir, 'proj', 'a', 'b'), undefined, undefined)), { dir: path.join(t.dir, 'proj', '.rag'), isExplicit: false, exists: true });
   });
   it('--db wins over RAG_DB, both resolved against the cwd', () => {
-    assert.deepEqual(locateIndex(t.dir, 'other', 'proj/.rag'), { dir: path.join(t.dir, 'other'), isExplicit: true, exists: true });
-    assert.deepEqual(locateIndex(t.dir, undefined, 'proj/.rag'), { dir: path.join(t.dir, 'proj', '.rag'), isExplicit: true, exists: true });
-    assert.deepEqual(locateIndex(t.dir, '  ', 'new'), { dir: path.join(t.dir, 'new'), isExplicit: true, exists: false });
+    assert.deepEqual(folderWhere(locateIndex(t.dir, 'other', 'proj/.rag')), { dir: path.join(t.dir, 'other'), isExplicit: true, exists: true });
+    assert.deepEqual(folderWhere(locateIndex(t.dir, undefined, 'proj/.rag')), { dir: path.join(t.dir, 'proj', '.rag'), isExplicit: true, exists: true });
+    assert.deepEqual(folderWhere(locateIndex(t.dir, '  ', 'new')), { dir: path.join(t.dir, 'new'), isExplicit: true, exists: false });
   });
   it('a file named as the index is a usage error', () => {
     assert.throws(() => locateIndex(t.dir, 'afile', undefined), (err: unknown) => err instanceof RagError && err.exitCode === Exit.usage);

@@ -126,7 +126,7 @@ describe('source imports', () => {
     assert.ok(existsSync(entry), 'build first: dist/src/main.js is missing');
     visit(entry);
     const local = [...seen].map((f) => path.relative(DIST_SRC, f)).sort();
-    for (const lazy of ['store/chunk-store.js', 'retrieve/retrieve.js', 'indexing/run.js', 'answer/answer.js', 'render/progress.js']) {
+    for (const lazy of ['store/chunk-store.js', 'store/lance-meta.js', 'retrieve/retrieve.js', 'indexing/run.js', 'answer/answer.js', 'render/progress.js']) {
       assert.ok(!local.includes(lazy), `${lazy} is loaded at start-up: ${local.join(', ')}`);
     }
     assert.ok(!local.some((f) => f.startsWith('commands/')), `a command is loaded at start-up: ${local.join(', ')}`);
