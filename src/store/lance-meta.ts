@@ -51,6 +51,8 @@ const lockSchema = () =>
 /** The documents of one object-store index, over one connection. */
 export class LanceDocs {
   private table: lancedb.Table | undefined;
+  /** Writes of this process, one at a time: the heartbeat's timer must not race the writer's own commits. */
+  private writes: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly db: lancedb.Connection,
@@ -83,13 +85,19 @@ export class LanceDocs {
   async write(name: string, body: string): Promise<void> {
     const table = (await this.open(true))!;
     const row = new Table(metaSchema(), { name: vectorFromArray([name], new Utf8()), body: vectorFromArray([body], new Utf8()) });
-    await this.guard('write', () => table.mergeInsert('name').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(row));
+    await this.serially(() => this.guard('write', () => table.mergeInsert('name').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(row)));
+  }
+
+  private serially<T>(run: () => Promise<T>): Promise<T> {
+    const next = this.writes.then(run, run);
+    this.writes = next.catch(() => {});
+    return next;
   }
 
   async remove(names: readonly string[]): Promise<void> {
     if (names.length === 0) return;
     const table = await this.open(false);
-    if (table) await this.guard('write', () => table.delete(`name IN (${names.map(sqlString).join(', ')})`));
+    if (table) await this.serially(() => this.guard('write', () => table.delete(`name IN (${names.map(sqlString).join(', ')})`)));
   }
 
   async names(): Promise<string[]> {
@@ -103,7 +111,7 @@ export class LanceDocs {
   async compact(now: () => number): Promise<void> {
     const table = await this.open(false);
     // Versions younger than a minute stay: a reader that opened one is still using it.
-    if (table) await this.guard('write', () => table.optimize({ cleanupOlderThan: new Date(now() - 60_000) }));
+    if (table) await this.serially(() => this.guard('write', () => table.optimize({ cleanupOlderThan: new Date(now() - 60_000) })));
   }
 
   private async guard<T>(what: 'read' | 'write', run: () => Promise<T>): Promise<T> {
