@@ -25,6 +25,7 @@ import { machine } from './measure.js';
 import { int, mb, ms, Report, round } from './report.js';
 import { costIndex, editOnePercent, indexSize, prepareCorpus, reindexUnchanged, zeroCostIndex } from './scenarios-index.js';
 import { multiHostIndex } from './scenarios-hosts.js';
+import { objectStoreIndex } from './scenarios-s3.js';
 import { coldAsk, coldSearch, coldStart, recall } from './scenarios-query.js';
 import { evalRetrieval } from './scenarios-eval.js';
 import { pdfIndex } from './scenarios-pdf.js';
@@ -65,6 +66,7 @@ async function main(): Promise<void> {
     if (!cfg.skipCost) await costIndex(b, report, results, work);
     if (cfg.pdfFiles > 0) await pdfIndex(b, report, results, work, cfg.pdfFiles, cfg.pdfPages);
     if (!cfg.skipHosts) await multiHostIndex(b, report, results, work);
+    if (!cfg.skipS3) await objectStoreIndex(b, report, results, work);
     if (!cfg.skipRecall) await recall(b, report, results, work, db, indexed.chunks.total);
 
     const totalMs = performance.now() - started;

@@ -23,6 +23,7 @@ export interface Config {
   skipRecall: boolean;
   /** Skip indexing over 1, 2 and 4 hosts. */
   skipHosts: boolean;
+  skipS3: boolean;
   costFiles: number;
   cost: StubCost;
   chatCost: StubCost;
@@ -58,6 +59,7 @@ Options:
   --pdf-pages N             PDF scenario: pages per PDF (default 20; quick 10)
   --skip-recall             skip the vector-index recall check
   --skip-hosts              skip indexing over 1, 2 and 4 stub hosts (model cost, parallel 1 each)
+  --skip-s3                 skip the index in a local S3-compatible server (s3rver) against a local folder
   --recall-rows N           rows of the synthetic table for the recall check
                             (default: the vector-index threshold; quick: skipped)
   --recall-queries N        sample queries for the recall check (default 50)
@@ -93,6 +95,7 @@ export function parseConfig(argv: string[]): Config | undefined {
       'pdf-pages': { type: 'string' },
       'skip-recall': { type: 'boolean' },
       'skip-hosts': { type: 'boolean' },
+      'skip-s3': { type: 'boolean' },
       'recall-rows': { type: 'string' },
       'recall-queries': { type: 'string' },
       'json-out': { type: 'string' },
@@ -134,6 +137,7 @@ export function parseConfig(argv: string[]): Config | undefined {
     pdfPages: num('pdf-pages', quick ? 10 : 20),
     skipRecall: Boolean(values['skip-recall']),
     skipHosts: Boolean(values['skip-hosts']),
+    skipS3: Boolean(values['skip-s3']),
     costFiles: num('cost-files', quick ? 100 : 300),
     cost: {
       embedMsPerInput: num('embed-ms-per-input', 3, { integer: false }),

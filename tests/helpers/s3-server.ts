@@ -31,6 +31,8 @@ export interface S3Server {
   env: Record<string, string>;
   /** Requests served since start or the last resetCount(). */
   requests(): number;
+  /** Those requests as `METHOD /bucket/key?query`. */
+  requestLog(): string[];
   resetCount(): void;
   close(): Promise<void>;
 }
@@ -39,18 +41,19 @@ export async function startS3Server(buckets: string[] = [TEST_BUCKET]): Promise<
   const S3rver = createRequire(import.meta.url)('s3rver') as S3rverClass;
   const data = makeTempDir('rag-s3-');
   const server = new S3rver({ port: 0, address: '127.0.0.1', directory: data.dir, silent: true, configureBuckets: buckets.map((name) => ({ name })) });
-  let served = 0;
+  const served: string[] = [];
   const { port } = await server.run();
   // s3rver is a Koa app on a node:http server; every request passes its 'request' event.
-  (server as unknown as { httpServer?: { on(e: 'request', l: () => void): void } }).httpServer?.on('request', () => served++);
+  (server as unknown as { httpServer?: { on(e: 'request', l: (req: IncomingMessage) => void): void } }).httpServer?.on('request', (req) => served.push(`${req.method} ${req.url}`));
   const endpoint = `http://127.0.0.1:${port}`;
   return {
     port,
     endpoint,
     env: { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: endpoint },
-    requests: () => served,
+    requests: () => served.length,
+    requestLog: () => [...served],
     resetCount: () => {
-      served = 0;
+      served.length = 0;
     },
     close: async () => {
       await server.close();
