@@ -46,7 +46,8 @@ async function until(condition: () => boolean, run: { done: Promise<SpawnResult>
   await waitUntil(condition, what, { intervalMs: 5, abortIf: () => (exited ? `the run ended (exit ${exited.code})\n${exited.stderr}` : undefined) });
 }
 
-describe('an index in S3', () => {
+// Independent tests (each its own servers and folders); the failure test mostly waits out LanceDB's retries.
+describe('an index in S3', { concurrency: true }, () => {
   it('is built from one folder and searched, asked and listed from another with no .rag/; a re-run embeds nothing', async (t) => {
     const { stub, dir, env } = await project(t, 4);
     const built = await spawnRag(['--db', URI, 'index', 'docs'], { cwd: dir, env });
