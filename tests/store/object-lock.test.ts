@@ -70,4 +70,19 @@ describe('the object-store lock', () => {
     assert.equal(await taken.isHeld(), true);
     await taken.release();
   });
+
+  it("a holder on another machine that started long ago but whose heartbeat is fresh still holds the lock", async (t) => {
+    const s3 = await startTestS3(t);
+    const home = s3Home(s3, `s3://${TEST_BUCKET}/lock-c`);
+    await (await home.acquireLock(process.pid, Date.now)).release();
+    const start = Date.now();
+    await claimFromElsewhere(home, new Date(start - 3 * OBJECT_LOCK_STALE_MS).toISOString());
+    // What that holder's heartbeat timer writes.
+    await home.writeDoc('lock-heartbeat.json', JSON.stringify({ token: 'elsewhere-token', at: new Date(start).toISOString() }));
+    await assert.rejects(home.acquireLock(process.pid, () => start + 1000), isLocked(/\(pid 4242 on not-/));
+    // A heartbeat of some other claim does not keep this one alive.
+    await home.writeDoc('lock-heartbeat.json', JSON.stringify({ token: 'another-token', at: new Date(start).toISOString() }));
+    const taken = await home.acquireLock(process.pid, () => start + 1000);
+    await taken.release();
+  });
 });
