@@ -289,6 +289,8 @@ export class ChunkStore {
     private readonly table: lancedb.Table,
     readonly dimensions: number,
     private readonly now: () => number,
+    /** TableSpace.maxFragments: undefined keeps the folder rule (MAX_FRAGMENTS). */
+    private readonly maxFragments?: number,
   ) {
     this.schema = chunkSchema(dimensions);
   }
@@ -301,12 +303,12 @@ export class ChunkStore {
     const db = await connectTables(home.tables, home.where);
     try {
       const found = await openTableIfExists(db, home.tables, tableName);
-      if (found) return new ChunkStore(found, options.dimensions, now);
+      if (found) return new ChunkStore(found, options.dimensions, now, home.tables.maxFragments);
       if (!options.create) {
         throw new RagError('damaged', `The index at ${home.where} has no data table`, "run 'rag index' to build it, or 'rag index --rebuild'");
       }
       const table = await db.createEmptyTable(tableName, chunkSchema(options.dimensions), { mode: 'create', existOk: true });
-      return new ChunkStore(table, options.dimensions, now);
+      return new ChunkStore(table, options.dimensions, now, home.tables.maxFragments);
     } catch (err) {
       if (err instanceof RagError) throw err;
       throw storageFailure(`Cannot open the index table in ${home.where}`, err);
@@ -488,7 +490,7 @@ export class ChunkStore {
 
   private async needsCompaction(rows: number): Promise<boolean> {
     const fragments = await this.fragmentCount();
-    if (fragments > Math.max(MAX_FRAGMENTS, rows / MIN_ROWS_PER_FRAGMENT)) return true;
+    if (fragments > (this.maxFragments ?? Math.max(MAX_FRAGMENTS, rows / MIN_ROWS_PER_FRAGMENT))) return true;
     for (const index of await this.table.listIndices()) {
       const stats = await this.table.indexStats(index.name);
       if (stats && stats.numUnindexedRows > rows * MAX_UNINDEXED_SHARE) return true;

@@ -19,6 +19,12 @@ export interface TableSpace {
   storageOptions?: Record<string, string>;
   /** Whether LanceDB can list the tables here (it lists none on some S3-compatible servers). */
   canListTables: boolean;
+  /**
+   * Compact the passages table once it has more fragments than this. Unset: the folder rule
+   * (chunk-store.ts MAX_FRAGMENTS). In an object store every fragment costs a search more
+   * requests, so it is compacted much sooner (see the README's "Past one bucket").
+   */
+  maxFragments?: number;
 }
 
 export interface IndexHome {

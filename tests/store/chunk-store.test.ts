@@ -8,6 +8,7 @@ import os from 'node:os';
 import { describe, it } from 'node:test';
 import { ChunkStore, MAX_FRAGMENTS, VECTOR_INDEX_MIN_ROWS, sanitizeFtsQuery, type ChunkRow } from '../../src/store/chunk-store.js';
 import { tuneProcess } from '../../src/main.js';
+import { FolderHome } from '../../src/store/index-home.js';
 import { tableRows } from '../helpers/index-rows.js';
 import { tempDir } from '../helpers/paths.js';
 
@@ -139,6 +140,19 @@ describe('ChunkStore', () => {
       assert.equal(await store.fragmentCount(), 1);
       assert.equal((await tableRows(dir.dir, 't')).length, 2 * files.length);
       assert.ok(await store.hasTextIndex());
+    });
+
+    it("a table space's own fragment limit (an object store's) compacts a first build of a few batches", async (ctx) => {
+      const dir = tempDir(ctx);
+      class EagerHome extends FolderHome {
+        override readonly tables = { ...new FolderHome(dir.dir).tables, maxFragments: 2 };
+      }
+      const store = await ChunkStore.open(new EagerHome(dir.dir), 't', { dimensions: DIMS, create: true });
+      for (const f of ['a.md', 'b.md', 'c.md']) await store.replaceFiles([f], Array.from({ length: 20 }, (_, i) => row(f, i)), { hasNoRowsYet: true });
+      // A folder would keep these 3 fragments (the first test above).
+      assert.deepEqual(await store.maintain(), { compacted: true, indexesBuilt: ['search_text'] });
+      assert.equal(await store.fragmentCount(), 1);
+      assert.equal(await store.countRows(), 60);
     });
 
     it('builds a cosine vector index past VECTOR_INDEX_MIN_ROWS, and search through it finds exact matches', { timeout: 120_000 }, async (ctx) => {

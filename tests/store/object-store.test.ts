@@ -78,6 +78,7 @@ describe('locateIndex with a URI', () => {
       uri: 's3://team/handbook',
       storageOptions: { endpoint: 'http://127.0.0.1:1', aws_virtual_hosted_style_request: 'false', allow_http: 'true' },
       canListTables: false,
+      maxFragments: 8,
     });
   });
 
