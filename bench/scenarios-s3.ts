@@ -7,7 +7,7 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { BIN } from '../tests/helpers/paths.js';
-import { startS3Server, TEST_BUCKET } from '../tests/helpers/s3-server.js';
+import { startLatencyProxy, startS3Server, TEST_BUCKET, type S3Server } from '../tests/helpers/s3-server.js';
 import { generateCorpus } from './generate-corpus.js';
 import { HungError, type Bench, type IndexJson } from './harness.js';
 import { median } from './measure.js';
@@ -63,7 +63,9 @@ export async function objectStoreIndex(b: Bench, report: Report, results: Record
     report.row('cold search: folder', `${ms(folderMs)}${spread(searchWall.folder)}`);
     report.row('cold search: S3 (local server)', `${ms(s3Ms)}${spread(searchWall.s3)}`);
     report.row('S3 requests per search (median; min-max)', `${median(requests)} (${Math.min(...requests)}-${Math.max(...requests)})`);
+    const remote = await searchWithLatency(b, s3, dir, uri, report);
     results.s3 = {
+      searchWithLatencyMs: remote,
       files: s3Files, bytes: g.totalBytes, chunks, indexRequests,
       indexWallMs: { folder: round(median(indexWall.folder)), s3: round(median(indexWall.s3)) },
       searchWallMs: { folder: round(folderMs), s3: round(s3Ms) },
@@ -74,4 +76,31 @@ export async function objectStoreIndex(b: Bench, report: Report, results: Record
     rmSync(folder, { recursive: true, force: true });
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Per-request latency added in front of the server: what a bucket in the same region, and one farther away, add. */
+const LATENCIES_MS = [20, 60];
+
+/** Cold searches through a proxy that delays each request: remote latency, simulated. */
+async function searchWithLatency(b: Bench, s3: S3Server, dir: string, uri: string, report: Report): Promise<Record<number, number>> {
+  const out: Record<number, number> = {};
+  for (const latency of LATENCIES_MS) {
+    const proxy = await startLatencyProxy(s3, latency);
+    try {
+      const walls: number[] = [];
+      for (let i = 0; i < Math.min(3, b.config.runs); i++) {
+        const r = await b.runner.run({
+          args: [BIN, 'search', QUERIES[i % QUERIES.length]!], cwd: dir, usage: false, timeoutMs: 120_000,
+          env: { ...b.env(uri), ...s3.env, AWS_ENDPOINT_URL: proxy.endpoint },
+        });
+        if (r.code !== 0) throw new Error(`rag search through a ${latency} ms proxy exited ${r.code ?? r.signal}: ${r.stderr.trim().split('\n').slice(-3).join('\n')}`);
+        walls.push(r.wallMs);
+      }
+      out[latency] = round(median(walls));
+      report.row(`cold search: S3 + ${latency} ms a request (simulated)`, `${ms(median(walls))}${spread(walls)}`);
+    } finally {
+      await proxy.close();
+    }
+  }
+  return out;
 }

@@ -4,7 +4,7 @@
  * it serves is counted (the bench reports requests per search).
  */
 import { createRequire } from 'node:module';
-import type { IncomingMessage } from 'node:http';
+import http, { type IncomingMessage } from 'node:http';
 import { locateIndex } from '../../src/context.js';
 import type { IndexHome } from '../../src/store/index-home.js';
 import { makeTempDir, type CleanupHooks } from './paths.js';
@@ -72,4 +72,31 @@ export async function startTestS3(t: CleanupHooks): Promise<S3Server> {
 /** The index home rag itself would use for `uri` with this server's variables. */
 export function s3Home(s3: S3Server, uri: string): IndexHome {
   return locateIndex('/', uri, undefined, s3.env).home;
+}
+
+/**
+ * A proxy in front of `target` that holds every request `delayMs` before passing it on: a
+ * remote bucket's latency, simulated (the bench times cold searches through it).
+ */
+export async function startLatencyProxy(target: S3Server, delayMs: number): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    setTimeout(() => {
+      const upstream = http.request({ host: '127.0.0.1', port: target.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+      upstream.on('error', () => res.destroy());
+      req.pipe(upstream);
+    }, delayMs);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
 }
