@@ -14,15 +14,15 @@
 import type * as lancedb from '@lancedb/lancedb';
 import type * as Arrow from 'apache-arrow';
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import { RagError } from '../errors.js';
+import { Arrow as ArrowLib } from './arrow.js';
 import { connectTables, openTableIfExists, sqlString, storageFailure } from './chunk-store.js';
 import type { TableSpace } from './index-home.js';
 import { isHeld, processStart, type Lock } from './lock.js';
 
-// The same CommonJS copy of Arrow LanceDB loads (see chunk-store.ts).
-const { Field, Int32, Schema, Table, Utf8, vectorFromArray } = createRequire(import.meta.url)('apache-arrow') as typeof Arrow;
+// The one copy of Arrow LanceDB loads too (arrow.ts).
+const { Field, Int32, Schema, Table, Utf8, vectorFromArray } = ArrowLib;
 
 const META_TABLE = 'rag_meta';
 const LOCK_TABLE = 'rag_lock';
