@@ -44,7 +44,10 @@ export async function readIndexedFile(requested: string, o: ReadIndexedOptions):
   const abs = path.resolve(o.root, rel);
   // The file may have been replaced by a link to somewhere else since it was indexed.
   const [realRoot, realFile] = await Promise.all([fs.realpath(o.root), fs.realpath(abs).catch(() => undefined)]);
-  if (realFile === undefined) throw new RagError('usage', `'${rel}' is in the index but no longer on disk`, "run 'rag index' to update the index");
+  if (realFile === undefined) {
+    // Also where an index in object storage is read from a folder without its documents.
+    throw new RagError('usage', `'${rel}' is in the index but not on disk under ${o.root}`, "run 'rag index' to update the index, or serve from the folder it was built from");
+  }
   if (!realFile.startsWith(realRoot + path.sep)) throw new RagError('usage', `'${rel}' now points outside the index root`, "run 'rag index' to update the index");
   const loaded = await loadFile(realFile, o.maxFileSizeBytes);
   if (!loaded.ok) throw new RagError('usage', `Cannot read '${rel}': ${loaded.reason}`);

@@ -48,7 +48,7 @@ async function until(condition: () => boolean, run: { done: Promise<SpawnResult>
 
 // Independent tests (each its own servers and folders); the failure test mostly waits out LanceDB's retries.
 describe('an index in S3', { concurrency: true }, () => {
-  it('is built from one folder and searched, asked and listed from another with no .rag/; a re-run embeds nothing', async (t) => {
+  it('is built from one folder and searched, asked, listed and trimmed from another with no .rag/; a re-run embeds nothing', async (t) => {
     const { stub, dir, env } = await project(t, 4);
     const built = await spawnRag(['--db', URI, 'index', 'docs'], { cwd: dir, env });
     assert.equal(built.code, 0, built.stderr);
@@ -77,6 +77,11 @@ describe('an index in S3', { concurrency: true }, () => {
     const ls = await spawnRag(['--db', URI, 'ls'], { cwd: elsewhere, env });
     assert.equal(ls.code, 0, ls.stderr);
     assert.deepEqual(ls.stdout.trim().split('\n'), ['docs/note-000.md', 'docs/note-001.md', 'docs/note-002.md', 'docs/note-003.md']);
+    // rm takes stored paths and the same lock, from anywhere.
+    const rm = await spawnRag(['--db', URI, 'rm', 'docs/note-000.md'], { cwd: elsewhere, env });
+    assert.equal(rm.code, 0, rm.stderr);
+    const after = await spawnRag(['--db', URI, 'ls', '--json'], { cwd: elsewhere, env });
+    assert.deepEqual((JSON.parse(after.stdout) as { files: Array<{ path: string }> }).files.map((f) => f.path), ['docs/note-001.md', 'docs/note-002.md', 'docs/note-003.md']);
     assert.ok(!existsSync(path.join(elsewhere, '.rag')));
   });
 
