@@ -370,7 +370,7 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .description('Ask questions of your own documents, locally: index files with an Ollama embedding model, then get answers from a local chat model with the sources they rest on.')
     .version(VERSION, '-V, --version', 'print the version and exit')
     .helpOption('-h, --help', 'show help for a command')
-    .option('--db <dir>', 'index folder (default: nearest .rag/ up from here; env RAG_DB)')
+    .option('--db <dir|uri>', 'index folder, or s3://bucket/prefix (default: nearest .rag/ up from here; env RAG_DB)')
     .option('--host <url>', 'Ollama server, or several comma-separated (default: env OLLAMA_HOST, else http://127.0.0.1:11434)')
     .option('-q, --quiet', 'print only the result: no progress, no summary line')
     .option('-v, --verbose', 'more detail on stderr: skipped files, timings, stack traces on errors')
