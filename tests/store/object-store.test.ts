@@ -70,7 +70,7 @@ describe('objectStoreFailure', () => {
 
 describe('locateIndex with a URI', () => {
   it('--db s3://… is an object-store index, named without credentials, with its options from the environment', () => {
-    const index = locateIndex('/work', 's3://team/handbook', undefined, { AWS_ENDPOINT_URL: 'http://127.0.0.1:1' });
+    const index = locateIndex('/home/me', 's3://team/handbook', undefined, { AWS_ENDPOINT_URL: 'http://127.0.0.1:1' });
     assert.equal(index.dir, 's3://team/handbook');
     assert.equal(index.isExplicit, true);
     assert.equal(index.home.isFolder, false);
@@ -83,12 +83,12 @@ describe('locateIndex with a URI', () => {
   });
 
   it('RAG_DB takes a URI too; the flag still wins over it', () => {
-    assert.equal(locateIndex('/work', undefined, 'gs://b/p').dir, 'gs://b/p');
-    assert.equal(locateIndex('/work', './idx', 'gs://b/p').dir, '/work/idx');
+    assert.equal(locateIndex('/home/me', undefined, 'gs://b/p').dir, 'gs://b/p');
+    assert.equal(locateIndex('/home/me', './idx', 'gs://b/p').dir, '/home/me/idx');
   });
 
   it('an object-store index has no root of its own: stored paths are relative to the folder a command runs in', () => {
-    const { home } = locateIndex('/work', 's3://team/handbook', undefined);
+    const { home } = locateIndex('/home/me', 's3://team/handbook', undefined);
     assert.equal(home.newRoot(true, '/ci/checkout'), '/ci/checkout');
     assert.equal(home.rootOf('/ci/checkout', '/laptop/here'), '/laptop/here');
     assert.equal(home.storedRoot('/ci/checkout'), '/ci/checkout');
