@@ -102,7 +102,9 @@ describe('an index in S3', { concurrency: true }, () => {
   });
 
   it('a second writer exits 5 naming the holder, its pid and host', async (t) => {
-    const { stub, dir, env } = await project(t, NOTES, { cost: { embedMsPerRequest: 30 } });
+    // Slow embeddings keep the first run waiting, and writing nothing, while the second checks:
+    // the test server can serve an object that is still being written as empty.
+    const { stub, dir, env } = await project(t, NOTES, { cost: { embedMsPerRequest: 3000 } });
     const first = startRag(['--db', URI, 'index', '--batch-size', '2', 'docs'], { cwd: dir, env });
     t.after(() => first.child.kill('SIGKILL'));
     // Embedding has begun: the first run holds the lock.
