@@ -8,7 +8,7 @@ import { askJson, writeJson } from '../render/json.js';
 import { showControls } from '../render/controls.js';
 import { startProgress } from '../render/progress.js';
 import { renderSources, shortfallNote, sourcesToShow } from '../render/text.js';
-import { openForQuery, retrieveWithVector } from '../retrieve/retrieve.js';
+import { openForQuery, retrieveWithVector, type OpenIndex, type Retrieval } from '../retrieve/retrieve.js';
 
 export interface AskCommandOptions {
   question: string;
@@ -32,11 +32,7 @@ export async function askCommand(opts: AskCommandOptions, ctx: Context): Promise
   if (!question) throw new RagError('usage', 'The question is empty', 'ask something, e.g. rag ask "how do I install it?"');
   const started = io.now();
   const hosts = ctx.hosts();
-  const formats = opts.types?.length ? new Set(opts.types) : undefined;
-  const { index, vector } = await openForQuery(ctx.index.home, ctx.index.exists, formats, hosts, question);
-  const retrieval = retrieveWithVector(index, question, vector, { topK: ctx.settings.topK });
-  // Awaited by askQuestion once a chat host is chosen; a failure before that is the one reported.
-  retrieval.catch(() => undefined);
+  const { index, retrieval } = await startRetrieval(ctx, opts, question);
   const model = ctx.settings.chatModel;
   // The answer streams to stdout; JSON needs the whole answer first.
   const isStreaming = opts.stream && !opts.json;
@@ -107,6 +103,16 @@ export async function askCommand(opts: AskCommandOptions, ctx: Context): Promise
     io.stderr.write(`retrieval ${t.retrieveMs}ms · generation ${t.generateMs}ms · num_ctx ${result.numCtx} · prompt ~${result.promptTokensEstimated} tokens\n`);
   }
   return problems;
+}
+
+/** Opens the index and starts retrieving, so that choosing the chat host overlaps it. */
+async function startRetrieval(ctx: Context, opts: AskCommandOptions, question: string): Promise<{ index: OpenIndex; retrieval: Promise<Retrieval> }> {
+  const formats = opts.types?.length ? new Set(opts.types) : undefined;
+  const { index, vector } = await openForQuery(ctx.index.home, ctx.index.exists, formats, ctx.hosts(), question);
+  const retrieval = retrieveWithVector(index, question, vector, { topK: ctx.settings.topK });
+  // Awaited by askQuestion once a chat host is chosen; a failure before that is the one reported.
+  retrieval.catch(() => undefined);
+  return { index, retrieval };
 }
 
 async function questionFromStdin(io: Context['io']): Promise<string> {
