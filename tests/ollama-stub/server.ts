@@ -1,7 +1,7 @@
 /**
  * A deterministic Ollama server for tests, the demo and the benchmark: real `node:http`
- * on 127.0.0.1, reached through the real `ollama` client (see /work/shared/notes/ollama.md
- * for the server behaviours copied here).
+ * on 127.0.0.1, reached through the real `ollama` client. Its endpoints answer as Ollama's
+ * own do (its API documentation), for the behaviours rag relies on.
  *
  * Embeddings are hashed bags of words, so retrieval over them is meaningful; chat replies
  * are grounded in rag's prompt layout (numbered passages, then `Question:`), so citations
