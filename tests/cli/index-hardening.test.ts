@@ -37,11 +37,7 @@ async function docsWithStub(t: CleanupHooks) {
 
 describe('--rebuild never fails a reader', () => {
   it('a reader that opened the old generation keeps searching it after the switch-over', async (t) => {
-    const stub = await startStub();
-    const d = tempDir(t);
-    t.after(() => stub.close());
-    writeDocs(d.dir);
-    const env = { OLLAMA_HOST: stub.url, RAG_DB: path.join(d.dir, 'db') };
+    const { stub, d, env } = await docsWithStub(t);
     assert.equal((await runRag(['index', 'docs'], { cwd: d.dir, env })).code, 0);
     const reader = await openIndex(env.RAG_DB, true);
     const rebuilt = await runRag(['index', '--rebuild', 'docs'], { cwd: d.dir, env });
@@ -62,10 +58,7 @@ describe('--rebuild never fails a reader', () => {
 
 describe('rag never writes into a folder it did not create', () => {
   it('--db at a folder holding other data: exit 2, nothing removed', async (t) => {
-    const stub = await startStub();
-    const d = tempDir(t);
-    t.after(() => stub.close());
-    writeDocs(d.dir);
+    const { stub, d } = await docsWithStub(t);
     const v = path.join(d.dir, 'v');
     await ChunkStore.open(v, 'important', { dimensions: 4, create: true });
     writeFileSync(path.join(v, 'files_g9.json'), '[]');
@@ -78,10 +71,7 @@ describe('rag never writes into a folder it did not create', () => {
   });
 
   it('a folder with only a config file is taken as a new index', async (t) => {
-    const stub = await startStub();
-    const d = tempDir(t);
-    t.after(() => stub.close());
-    writeDocs(d.dir);
+    const { stub, d } = await docsWithStub(t);
     mkdirSync(path.join(d.dir, '.rag'));
     writeFileSync(path.join(d.dir, '.rag', 'config.json'), '{"topK": 3}');
     const res = await spawnRag(['index', 'docs'], { cwd: d.dir, env: { OLLAMA_HOST: stub.url } });
@@ -91,11 +81,7 @@ describe('rag never writes into a folder it did not create', () => {
 
 describe('a corrupt manifest', () => {
   it('rag index says to --rebuild (exit 5); --rebuild starts over and ends as a clean build', async (t) => {
-    const stub = await startStub();
-    const d = tempDir(t);
-    t.after(() => stub.close());
-    writeDocs(d.dir);
-    const env = { OLLAMA_HOST: stub.url, RAG_DB: path.join(d.dir, 'db') };
+    const { stub, d, env } = await docsWithStub(t);
     assert.equal((await runRag(['index', 'docs'], { cwd: d.dir, env })).code, 0);
     writeFileSync(path.join(env.RAG_DB, 'manifest.json'), '{not json');
     const plain = await spawnRag(['index', 'docs'], { cwd: d.dir, env });
@@ -119,10 +105,7 @@ describe('locks name their owner', () => {
   }
 
   it('a lock naming a live process that is not rag is stale, with or without its start time', async (t) => {
-    const stub = await startStub();
-    const d = tempDir(t);
-    t.after(() => stub.close());
-    writeDocs(d.dir);
+    const { stub, d } = await docsWithStub(t);
     const db = path.join(d.dir, 'db');
     const pid = someOtherProcess(t);
     mkdirSync(db);
@@ -137,10 +120,7 @@ describe('locks name their owner', () => {
   });
 
   it('a lock.break left by a dead taker does not block', async (t) => {
-    const stub = await startStub();
-    const d = tempDir(t);
-    t.after(() => stub.close());
-    writeDocs(d.dir);
+    const { stub, d } = await docsWithStub(t);
     const db = path.join(d.dir, 'db');
     mkdirSync(db);
     const pid = someOtherProcess(t);
@@ -268,10 +248,7 @@ describe('storage errors on writes', () => {
 
 describe('which index a run writes to', () => {
   it('the summary names the index; paths new to an index found in a parent folder are noted on stderr', async (t) => {
-    const stub = await startStub();
-    const d = tempDir(t);
-    t.after(() => stub.close());
-    writeDocs(d.dir);
+    const { stub, d } = await docsWithStub(t);
     const env = { OLLAMA_HOST: stub.url };
     const own = await spawnRag(['index', 'docs'], { cwd: d.dir, env });
     assert.equal(own.code, 0, own.stderr);
