@@ -353,7 +353,7 @@ Exit codes:
   2    usage or bad input (unknown option, missing path, empty question)
   3    Ollama unreachable
   4    model missing or of the wrong kind
-  5    index missing, empty, locked or mismatched
+  5    index missing, empty, locked, mismatched, or its storage failing
   6    checks below threshold (rag eval --min-*, rag ask --require-citation)
   130  interrupted (Ctrl-C)`;
 
@@ -399,9 +399,11 @@ Examples:
   $ rag status
   $ rag chat                              follow-up questions in one session
   $ claude mcp add rag -- rag --db "$PWD/.rag" mcp
+  $ RAG_DB=s3://team/handbook rag search "on-call"   a shared index in a bucket
 ${EXIT_CODES_HELP}
 
-Environment: OLLAMA_HOST, RAG_DB, RAG_EMBED_MODEL, RAG_MODEL, NO_COLOR, DEBUG.
+Environment: OLLAMA_HOST, RAG_DB, RAG_EMBED_MODEL, RAG_MODEL, NO_COLOR, DEBUG;
+AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT_URL for --db s3://…
 Settings come from flags, then environment, then <index>/config.json, then defaults.`);
 
   // In the order a newcomer meets them: build the index, ask it, manage it, then the rest.
